@@ -1,0 +1,46 @@
+/**
+ * JSON Schema validation (ajv, draft 2020-12) for everything under schemas/.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const schemaDir = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats(ajv);
+const cache = new Map<string, ValidateFunction>();
+
+/** Names of the schemas shipped in schemas/ (file name without `.schema.json`). */
+export type SchemaName = 'record' | 'source' | 'service' | 'config';
+
+export function schemaPath(name: SchemaName): string {
+  return `${schemaDir}${name}.schema.json`;
+}
+
+function validator(name: SchemaName): ValidateFunction {
+  let fn = cache.get(name);
+  if (!fn) {
+    fn = ajv.compile(JSON.parse(readFileSync(schemaPath(name), 'utf8')));
+    cache.set(name, fn);
+  }
+  return fn;
+}
+
+export interface SchemaProblem {
+  /** JSON Pointer into the validated value. */
+  path: string;
+  message: string;
+}
+
+/** Validates `value` against schemas/{name}.schema.json; returns every problem found (empty when valid). */
+export function validate(name: SchemaName, value: unknown): SchemaProblem[] {
+  const fn = validator(name);
+  if (fn(value)) return [];
+  return (fn.errors ?? []).map((e: ErrorObject) => ({
+    path: e.instancePath || '/',
+    message: `${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  }));
+}
