@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Makes sure the external tools the test suite drives are present (npm's "pretest"), so that `npm test`
+# works on a fresh Debian machine: xmllint validates ISO 19139 output against the XSDs.
+# Installs the missing Debian packages when it can (root + apt-get); otherwise says what to install.
+set -euo pipefail
+missing=()
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "moisson tests: installing ${missing[*]} (Debian packages)…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+else
+  echo "moisson tests need: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi

@@ -1,0 +1,90 @@
+/**
+ * `HubOps` over a running hub's admin API: the CLI uses it when another process holds the embedded store
+ * (only one process may open a PGlite DATA_DIR).
+ */
+import path from 'node:path';
+import { HubError, catalogue, type ErrorCode } from '../errors.ts';
+import type { Progress, RunReport } from '../harvest/run.ts';
+import type { RunIssueRow, RunSummary } from '../store/runs.ts';
+import type { SourceDef } from '../store/sources.ts';
+import { ADMIN_PREFIX } from './api.ts';
+import type { HubOps, SourceListing } from './ops.ts';
+
+type Json = Record<string, unknown>;
+
+/** Dates travel as ISO strings; the CLI prints them, so revive the ones the summaries carry. */
+function reviveRun(r: Json): RunSummary {
+  return { ...r, startedAt: new Date(r.startedAt as string), finishedAt: r.finishedAt ? new Date(r.finishedAt as string) : null } as RunSummary;
+}
+
+async function failure(res: Response, what: string): Promise<never> {
+  let body: Json = {};
+  try {
+    body = (await res.json()) as Json;
+  } catch {
+    /* not JSON: keep the status */
+  }
+  const code = (typeof body.error === 'string' && body.error in catalogue ? body.error : 'internal') as ErrorCode;
+  throw new HubError(code, `${what}: ${String(body.message ?? `HTTP ${res.status}`)}`, { details: body.details });
+}
+
+export function remoteOps(baseUrl: string, token: string): HubOps {
+  const call = async (method: string, p: string, body?: unknown, accept = 'application/json'): Promise<Response> => {
+    const res = await fetch(`${baseUrl}${ADMIN_PREFIX}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) await failure(res, `${method} ${ADMIN_PREFIX}${p}`);
+    return res;
+  };
+  const json = async (method: string, p: string, body?: unknown): Promise<Json> => {
+    const res = await call(method, p, body);
+    return res.status === 204 ? {} : ((await res.json()) as Json);
+  };
+  return {
+    async addSource(input, opts) {
+      // A relative folder means the CLI's working directory, not the server's.
+      const def = { ...(input as Json) };
+      if (def.type === 'directory' && typeof def.url === 'string') def.url = path.resolve(opts?.baseDir ?? process.cwd(), def.url);
+      return (await json('POST', '/sources', def)) as { status: 'created' | 'updated'; source: SourceDef };
+    },
+    listSources: async () => (await json('GET', '/sources')).sources as SourceListing[],
+    async showSource(id) {
+      const r = await json('GET', `/sources/${encodeURIComponent(id)}`);
+      return { source: r.source as SourceDef, runs: (r.runs as Json[]).map(reviveRun) };
+    },
+    removeSource: async (id) => void (await json('DELETE', `/sources/${encodeURIComponent(id)}`)),
+    harvest: (id, opts) => remoteHarvest(call, id, opts),
+    listRuns: async (q) => {
+      const qs = new URLSearchParams({ ...(q?.sourceId ? { source: q.sourceId } : {}), ...(q?.limit ? { limit: String(q.limit) } : {}) });
+      return ((await json('GET', `/runs?${qs}`)).runs as Json[]).map(reviveRun);
+    },
+    async showRun(id) {
+      const r = await json('GET', `/runs/${id}`);
+      return { run: reviveRun(r.run as Json), issues: r.issues as RunIssueRow[] };
+    },
+    importSeeds: async () => (await json('POST', '/import-seeds', {})) as { created: string[]; updated: string[] },
+  };
+}
+
+type Call = (method: string, p: string, body?: unknown, accept?: string) => Promise<Response>;
+
+/** Reads the NDJSON stream of a harvest: progress lines, then the report (or an error). */
+async function remoteHarvest(call: Call, id: string, opts: { dryRun?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<RunReport> {
+  const res = await call('POST', `/sources/${encodeURIComponent(id)}/harvest`, { dryRun: !!opts.dryRun }, 'application/x-ndjson');
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffer.slice(0, nl)) as Json;
+      buffer = buffer.slice(nl + 1);
+      if (line.progress) opts.onProgress?.(line.progress as Progress);
+      else if (line.report) return line.report as RunReport;
+      else if (line.error) throw new HubError(line.error as ErrorCode, String(line.message));
+    }
+  }
+  throw new HubError('internal', `The hub closed the harvest stream of "${id}" without a report.`);
+}

@@ -1,0 +1,104 @@
+/**
+ * Administration operations on a store: the admin API and the CLI (when it owns the store) both call these,
+ * so that a command behaves the same whichever way it reaches the hub. `HubOps` is also implemented by the
+ * admin API client (src/admin/client.ts) that the CLI uses when another process holds the store.
+ */
+import { HubError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import { deleteSource, getSource, listSources, putSource, type SourceDef } from '../store/sources.ts';
+import { getRun, getRunIssues, listRuns, type RunIssueRow, type RunSummary } from '../store/runs.ts';
+import { runHarvest, type Progress, type RunReport } from '../harvest/run.ts';
+import { InvalidSourceError, loadSeedSources, parseSource } from '../harvest/sources.ts';
+import type { HubMetrics } from '../http/metrics.ts';
+
+export type SourceListing = Awaited<ReturnType<typeof listSources>>[number];
+
+export interface HubOps {
+  addSource(input: unknown, opts?: { baseDir?: string }): Promise<{ status: 'created' | 'updated'; source: SourceDef }>;
+  listSources(): Promise<SourceListing[]>;
+  showSource(id: string): Promise<{ source: SourceDef; runs: RunSummary[] }>;
+  removeSource(id: string): Promise<void>;
+  harvest(id: string, opts?: { dryRun?: boolean; onProgress?: (p: Progress) => void }): Promise<RunReport>;
+  listRuns(q?: { sourceId?: string; limit?: number }): Promise<RunSummary[]>;
+  showRun(id: number): Promise<{ run: RunSummary; issues: RunIssueRow[] }>;
+  importSeeds(dir: string): Promise<{ created: string[]; updated: string[] }>;
+}
+
+/** Harvests in progress in this process, by source id: a second request for the same source is refused. */
+const active = new Set<string>();
+
+function asSourceError(err: unknown): never {
+  if (err instanceof InvalidSourceError) {
+    throw new HubError('invalid_source', `Invalid source definition: ${err.message}`, { details: err.problems });
+  }
+  throw err;
+}
+
+async function mustGetSource(db: Db, id: string): Promise<SourceDef> {
+  const source = await getSource(db, id);
+  if (!source) throw new HubError('source_not_found', `No source "${id}". List them with "moisson sources list".`, { locator: 'source' });
+  return source;
+}
+
+/** The operations, run directly on a store. */
+export function localOps(db: Db, hooks: { metrics?: HubMetrics } = {}): HubOps {
+  return {
+    async addSource(input, opts) {
+      let source: SourceDef;
+      try {
+        source = parseSource(input, opts);
+      } catch (err) {
+        asSourceError(err);
+      }
+      return { status: await putSource(db, source), source };
+    },
+    listSources: () => listSources(db),
+    async showSource(id) {
+      const source = await mustGetSource(db, id);
+      return { source, runs: await listRuns(db, { sourceId: id, limit: 10 }) };
+    },
+    async removeSource(id) {
+      if (!(await deleteSource(db, id))) await mustGetSource(db, id);
+    },
+    harvest: async (id, opts) => {
+      const report = await harvestSource(db, id, opts);
+      if (hooks.metrics && !report.dryRun) countRun(hooks.metrics, report);
+      return report;
+    },
+    listRuns: (q) => listRuns(db, q),
+    async showRun(id) {
+      const run = await getRun(db, id);
+      if (!run) throw new HubError('run_not_found', `No harvest run ${id}. List them with "moisson runs list".`, { locator: 'run' });
+      return { run, issues: await getRunIssues(db, id) };
+    },
+    async importSeeds(dir) {
+      let defs: SourceDef[];
+      try {
+        defs = loadSeedSources(dir);
+      } catch (err) {
+        asSourceError(err);
+      }
+      const result = { created: [] as string[], updated: [] as string[] };
+      for (const def of defs) result[(await putSource(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
+      return result;
+    },
+  };
+}
+
+async function harvestSource(db: Db, id: string, opts: { dryRun?: boolean; onProgress?: (p: Progress) => void } = {}) {
+  const source = await mustGetSource(db, id);
+  if (active.has(id)) throw new HubError('conflict', `A harvest of "${id}" is already running in this hub.`, { locator: 'source' });
+  active.add(id);
+  try {
+    return await runHarvest(db, source, { dryRun: opts.dryRun, onProgress: opts.onProgress });
+  } finally {
+    active.delete(id);
+  }
+}
+
+function countRun(m: HubMetrics, r: RunReport): void {
+  m.harvestRuns.inc({ source: r.sourceId, status: r.status });
+  for (const outcome of ['new', 'changed', 'unchanged', 'failed'] as const) {
+    if (r.counts[outcome]) m.harvestRecords.inc({ source: r.sourceId, outcome }, r.counts[outcome]);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Hub configuration, read from the environment (DESIGN.md §4) and validated against
+ * schemas/config.schema.json; every problem is reported at once with the variable it comes from.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validate } from './schemas.ts';
+
+export interface HubConfig {
+  port: number;
+  host?: string;
+  baseUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  meiliUrl?: string;
+  meiliKey?: string;
+  adminToken?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  seedsDir: string;
+}
+
+/** Folder of the seeds shipped with the hub. */
+export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.url));
+
+const envNames: Record<string, string> = {
+  port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
+  meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function clean(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const portText = clean(env.PORT) ?? '8080';
+  const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+  const raw: Record<string, unknown> = {
+    port: Number.isNaN(port) ? portText : port,
+    host: clean(env.HOST),
+    baseUrl: (clean(env.BASE_URL) ?? `http://localhost:${portText}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(clean(env.DATA_DIR) ?? './data'),
+    databaseUrl: clean(env.DATABASE_URL),
+    meiliUrl: clean(env.MEILI_URL),
+    meiliKey: clean(env.MEILI_KEY),
+    adminToken: clean(env.ADMIN_TOKEN),
+    logLevel: clean(env.LOG_LEVEL) ?? 'info',
+    seedsDir: path.resolve(clean(env.SEEDS_DIR) ?? defaultSeedsDir),
+  };
+  for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+  const problems = validate('config', raw).map((p) => {
+    const key = p.path.replace(/^\//, '');
+    return `${envNames[key] ?? (key || 'environment')}: ${p.message}`;
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return raw as unknown as HubConfig;
+}

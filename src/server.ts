@@ -1,0 +1,65 @@
+/**
+ * `moisson serve`: opens the store (taking the DATA_DIR lock), optionally imports the seeds and harvests the
+ * seeded sources that never ran, then serves HTTP until SIGINT/SIGTERM.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { HubConfig } from './config.ts';
+import { openStore, type Db } from './store/db.ts';
+import { setLockUrl } from './store/lock.ts';
+import { createApp } from './http/app.ts';
+import { createMetrics } from './http/metrics.ts';
+import { localOps } from './admin/ops.ts';
+import { formatReport } from './harvest/report.ts';
+
+export interface RunningHub {
+  db: Db;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Imports seeds/sources.json, then harvests every enabled seeded source that has never been harvested. */
+export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Logger): Promise<void> {
+  const ops = localOps(db);
+  const { created, updated } = await ops.importSeeds(seedsDir);
+  logger.info({ created: created.length, updated: updated.length }, 'seed sources imported');
+  for (const s of await ops.listSources()) {
+    if (!s.enabled || s.lastRun || ![...created, ...updated].includes(s.id)) continue;
+    const report = await ops.harvest(s.id);
+    logger.info({ source: s.id, counts: report.counts, status: report.status }, `seed source harvested\n${formatReport(report)}`);
+  }
+}
+
+function listen(server: Server, port: number, host?: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Starts the hub; resolves once it listens. */
+export async function startHub(config: HubConfig, logger: Logger, opts: { importSeeds?: boolean } = {}): Promise<RunningHub> {
+  const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    if (opts.importSeeds) await importAndHarvestSeeds(db, config.seedsDir, logger);
+    const metrics = createMetrics();
+    const app = createApp({ db, config, logger, metrics });
+    const server = createServer(app.callback());
+    const address = await listen(server, config.port, config.host);
+    // The address another process on this machine can reach (the CLI reads it from the lock file).
+    const any = !config.host || config.host === '0.0.0.0' || config.host === '::';
+    const url = `http://${any ? '127.0.0.1' : config.host}:${address.port}`;
+    if (!config.databaseUrl) setLockUrl(config.dataDir, url);
+    logger.info({ url, baseUrl: config.baseUrl, store: db.kind }, 'moisson is listening');
+    const close = async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+    };
+    return { db, server, url, close };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
