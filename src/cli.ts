@@ -105,9 +105,15 @@ function harvestCommand(program: Command): void {
         if (!source && !o.all) throw new HubError('missing_parameter', 'Name a source, or use --all.', { locator: 'source' });
         const ids = o.all ? (await ops.listSources()).filter((s) => s.enabled).map((s) => s.id) : [source!];
         for (const id of ids) {
-          const report = await harvestOne(ops, id, !!o.dryRun);
-          out(formatReport(report));
-          if (report.status === 'failed') process.exitCode = 2;
+          try {
+            const report = await harvestOne(ops, id, !!o.dryRun);
+            out(formatReport(report));
+            if (report.status === 'failed') process.exitCode = 2;
+          } catch (err) {
+            // With --all, one source that cannot be harvested does not stop the others.
+            if (!o.all) throw err;
+            report(err);
+          }
         }
       }));
 }
@@ -158,7 +164,10 @@ function serverCommands(program: Command): void {
 function report(err: unknown): void {
   if (err instanceof ConfigError || err instanceof StoreLockedError) note(err.message);
   else if (err instanceof InvalidSourceError) note(`Invalid source definition:\n${err.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
-  else if (err instanceof HubError) note(`Error (${err.code}): ${err.message}`);
+  else if (err instanceof HubError) {
+    note(`Error (${err.code}): ${err.message}`);
+    if (Array.isArray(err.details)) for (const d of err.details as { path?: string; message?: string }[]) note(`  - ${d.path ?? ''}: ${d.message ?? ''}`);
+  }
   else note(`Unexpected error: ${(err as Error)?.stack ?? String(err)}`);
   process.exitCode = 1;
 }

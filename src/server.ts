@@ -20,15 +20,25 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Imports seeds/sources.json, then harvests every enabled seeded source that has never been harvested. */
+/**
+ * Imports the seed sources that the store does not have yet (an admin's changes to a seeded source survive
+ * restarts), then harvests the enabled seeded `directory` sources that were never harvested (the offline demo).
+ * Remote sources wait for their schedule or an admin: a start-up must not hit twenty catalogues at once.
+ * A failed start-up harvest is logged and the hub starts anyway.
+ */
 export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Logger): Promise<void> {
   const ops = localOps(db);
-  const { created, updated } = await ops.importSeeds(seedsDir);
-  logger.info({ created: created.length, updated: updated.length }, 'seed sources imported');
+  const { created, kept } = await ops.importSeeds(seedsDir, { keepExisting: true });
+  logger.info({ created: created.length, kept: kept.length }, 'seed sources imported');
+  const seeded = new Set([...created, ...kept]);
   for (const s of await ops.listSources()) {
-    if (!s.enabled || s.lastRun || ![...created, ...updated].includes(s.id)) continue;
-    const report = await ops.harvest(s.id);
-    logger.info({ source: s.id, counts: report.counts, status: report.status }, `seed source harvested\n${formatReport(report)}`);
+    if (!s.enabled || s.lastRun || s.type !== 'directory' || !seeded.has(s.id)) continue;
+    try {
+      const report = await ops.harvest(s.id);
+      logger.info({ source: s.id, counts: report.counts, status: report.status }, `seed source harvested\n${formatReport(report)}`);
+    } catch (err) {
+      logger.error({ err, source: s.id }, 'start-up harvest of a seed source failed');
+    }
   }
 }
 

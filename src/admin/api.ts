@@ -130,7 +130,8 @@ export function adminRouter(deps: { ops: HubOps; adminToken?: string; logger: Lo
   runRoutes(r, deps.ops);
   r.post('/import-seeds', async (ctx) => {
     if (!deps.seedsDir) throw new HubError('invalid_parameter', 'This hub has no seeds folder configured.');
-    ctx.body = await deps.ops.importSeeds(deps.seedsDir);
+    const body = (ctx.request.body ?? {}) as { keepExisting?: unknown };
+    ctx.body = await deps.ops.importSeeds(deps.seedsDir, { keepExisting: body.keepExisting === true });
   });
   return r;
 }

@@ -64,7 +64,8 @@ export function remoteOps(baseUrl: string, token: string): HubOps {
       const r = await json('GET', `/runs/${id}`);
       return { run: reviveRun(r.run as Json), issues: r.issues as RunIssueRow[] };
     },
-    importSeeds: async () => (await json('POST', '/import-seeds', {})) as { created: string[]; updated: string[] },
+    importSeeds: async (_dir, opts) =>
+      (await json('POST', '/import-seeds', { keepExisting: !!opts?.keepExisting })) as { created: string[]; updated: string[]; kept: string[] },
   };
 }
 

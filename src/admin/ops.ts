@@ -21,7 +21,8 @@ export interface HubOps {
   harvest(id: string, opts?: { dryRun?: boolean; onProgress?: (p: Progress) => void }): Promise<RunReport>;
   listRuns(q?: { sourceId?: string; limit?: number }): Promise<RunSummary[]>;
   showRun(id: number): Promise<{ run: RunSummary; issues: RunIssueRow[] }>;
-  importSeeds(dir: string): Promise<{ created: string[]; updated: string[] }>;
+  /** Loads seed definitions; with `keepExisting`, sources already in the store are left as admins set them. */
+  importSeeds(dir: string, opts?: { keepExisting?: boolean }): Promise<{ created: string[]; updated: string[]; kept: string[] }>;
 }
 
 /** Harvests in progress in this process, by source id: a second request for the same source is refused. */
@@ -71,15 +72,18 @@ export function localOps(db: Db, hooks: { metrics?: HubMetrics } = {}): HubOps {
       if (!run) throw new HubError('run_not_found', `No harvest run ${id}. List them with "moisson runs list".`, { locator: 'run' });
       return { run, issues: await getRunIssues(db, id) };
     },
-    async importSeeds(dir) {
+    async importSeeds(dir, opts = {}) {
       let defs: SourceDef[];
       try {
         defs = loadSeedSources(dir);
       } catch (err) {
         asSourceError(err);
       }
-      const result = { created: [] as string[], updated: [] as string[] };
-      for (const def of defs) result[(await putSource(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
+      const result = { created: [] as string[], updated: [] as string[], kept: [] as string[] };
+      for (const def of defs) {
+        if (opts.keepExisting && (await getSource(db, def.id))) result.kept.push(def.id);
+        else result[(await putSource(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
+      }
       return result;
     },
   };
