@@ -1,0 +1,87 @@
+/**
+ * PostgreSQL adapter over a pg.Pool. A `schema` option confines the store to one schema (created if
+ * missing) through the search_path of every pooled connection: tests give each file its own schema.
+ */
+import pg from 'pg';
+import type { Connection, Driver, QueryResult, StoreLogger } from '../db.ts';
+
+const INT8 = 20;
+
+/** int8 as a number, like PGlite; beyond 2^53 a BigInt rather than a silently rounded number. */
+function parseInt8(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** Schema names are interpolated into SQL and connection options, so only plain identifiers pass. */
+function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`Invalid schema name "${schema}": use lower-case letters, digits and _ (max 63)`);
+  }
+  return schema;
+}
+
+function connection(client: pg.Pool | pg.PoolClient): Connection {
+  return {
+    async query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+      const r = await client.query(text, values);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      // Without parameters pg uses the simple protocol, which accepts several statements.
+      await client.query(sql);
+    },
+  };
+}
+
+async function transaction<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(connection(client));
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (rollbackErr) {
+      // The connection is in an unknown state: drop it from the pool rather than reuse it.
+      client.release(rollbackErr as Error);
+    }
+    throw err;
+  }
+}
+
+/** Opens a pool on `url`; with `schema`, creates it and pins search_path on every connection. */
+export async function openPgDriver(url: string, schema?: string, logger?: StoreLogger): Promise<Driver> {
+  const config: pg.PoolConfig = { connectionString: url, types: typeParsers };
+  if (schema) {
+    const bootstrap = new pg.Client({ connectionString: url });
+    await bootstrap.connect();
+    try {
+      await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
+    } finally {
+      await bootstrap.end();
+    }
+    // A startup parameter, so it holds from the connection's first statement on.
+    config.options = `-c search_path=${schema}`;
+  }
+  const pool = new pg.Pool(config);
+  // An idle client losing its server must not crash the process; the next query reports the problem.
+  pool.on('error', (err) => (logger ?? console).warn(`PostgreSQL connection lost while idle: ${err.message}`));
+  const root = connection(pool);
+  return {
+    kind: 'pg',
+    query: root.query,
+    exec: root.exec,
+    transaction: (fn) => transaction(pool, fn),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * PGlite adapter: embedded PostgreSQL (WASM), one connection, data in a directory or in memory.
+ * Not PGlite's node-postgres adapter: the Db seam is small enough to map directly.
+ */
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Connection, Driver, QueryResult } from '../db.ts';
+
+/** bytea as hex text, built by Buffer: PGlite's own serializer goes byte by byte through an array. */
+function byteaToHex(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new TypeError('bytea parameter must be a Buffer or Uint8Array');
+  return '\\x' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+}
+
+/** bytea arrives as hex text (bytea_output = hex); return a Buffer, as pg does. */
+function hexToBuffer(text: string): Buffer {
+  return Buffer.from(text.slice(2), 'hex');
+}
+
+interface PgliteQueryable {
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function connection(target: PgliteQueryable): Connection {
+  return {
+    async query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+      const r = await target.query<R>(text, values);
+      // affectedRows is 0 for a SELECT: report the rows returned, as pg's rowCount does.
+      return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await target.exec(sql);
+    },
+  };
+}
+
+/** Opens PGlite on `dataDir` (a directory, or `memory://…`). */
+export async function openPgliteDriver(dataDir: string): Promise<Driver> {
+  const pglite = await PGlite.create(dataDir, {
+    parsers: { [types.BYTEA]: hexToBuffer },
+    serializers: { [types.BYTEA]: byteaToHex },
+  });
+  const root = connection(pglite);
+  return {
+    kind: 'pglite',
+    query: root.query,
+    exec: root.exec,
+    // PGlite's transaction() holds its own mutex: other queries on the instance wait until it ends.
+    transaction: (fn) => pglite.transaction((tx) => fn(connection(tx))),
+    close: () => pglite.close(),
+  };
+}

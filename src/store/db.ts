@@ -1,0 +1,156 @@
+/**
+ * The database seam: one small `Db` interface over two adapters, embedded PGlite and PostgreSQL (pg).
+ *
+ * Both adapters return the same JavaScript types: bytea ⇄ Buffer, timestamptz → Date, json/jsonb → objects,
+ * int8 (bigserial ids, count(*)) → number (a BigInt only beyond Number.MAX_SAFE_INTEGER).
+ * Parameters are passed as-is, so repositories pass jsonb values as JSON text (`JSON.stringify`): pg would
+ * otherwise turn a JS array into a PostgreSQL array literal.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import path from 'node:path';
+import { openPgDriver } from './adapters/pg.ts';
+import { openPgliteDriver } from './adapters/pglite.ts';
+import { acquireLock, type LockHandle } from './lock.ts';
+import { migrate } from './migrations.ts';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Db {
+  readonly kind: 'pglite' | 'pg';
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Runs fn in a transaction (nested calls reuse the outer transaction). */
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Where the store logs the few things worth saying (a stale lock taken over). pino loggers fit. */
+export interface StoreLogger {
+  warn(msg: string): void;
+}
+
+export interface StoreOptions {
+  /** PGlite directory (default ./data); 'memory://' for an in-memory PGlite. */
+  dataDir?: string;
+  /** When set, use pg (node-postgres) instead of PGlite. */
+  databaseUrl?: string;
+  /** pg only: use (and create) this schema via search_path (tests: one schema per file). */
+  schema?: string;
+  /** Written into the lock file so a second process can say who holds DATA_DIR (default: the argv). */
+  command?: string;
+  logger?: StoreLogger;
+}
+
+/** One connection (or the transaction's connection) as an adapter exposes it. */
+export interface Connection {
+  query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  exec(sql: string): Promise<void>;
+}
+
+/** What an adapter provides; `dbFromDriver` adds nesting and the ambient transaction on top. */
+export interface Driver extends Connection {
+  readonly kind: Db['kind'];
+  transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+interface ActiveTx {
+  db: Db;
+  done: boolean;
+}
+
+/**
+ * Builds a Db over a driver. Inside `tx(fn)`, calls made through the root Db (not only through the handle
+ * passed to fn) also join the transaction, via AsyncLocalStorage: on PGlite, a root query issued inside a
+ * transaction would otherwise wait for that transaction to end, i.e. forever; on pg it would run on another
+ * connection, outside the transaction and possibly blocked by its row locks.
+ * Nested `tx` has no savepoint: an error inside it aborts the whole outer transaction.
+ */
+export function dbFromDriver(driver: Driver, onClose: () => Promise<void> = async () => {}): Db {
+  const ambient = new AsyncLocalStorage<ActiveTx>();
+  const current = (): ActiveTx | undefined => {
+    const active = ambient.getStore();
+    return active && !active.done ? active : undefined;
+  };
+  let closed = false;
+
+  const root: Db = {
+    kind: driver.kind,
+    query: (text, values) => (current()?.db ?? driver).query(text, values),
+    exec: (sql) => (current()?.db ?? driver).exec(sql),
+    tx(fn) {
+      const active = current();
+      if (active) return fn(active.db);
+      return driver.transaction(async (conn) => {
+        const state: ActiveTx = { db: txDb(driver.kind, conn, () => state.done), done: false };
+        try {
+          return await ambient.run(state, () => fn(state.db));
+        } finally {
+          state.done = true;
+        }
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await driver.close();
+      } finally {
+        await onClose();
+      }
+    },
+  };
+  return root;
+}
+
+/** The handle passed to a transaction's callback; it refuses work once the transaction has ended. */
+function txDb(kind: Db['kind'], conn: Connection, isDone: () => boolean): Db {
+  const live = (): Connection => {
+    if (isDone()) throw new Error('This transaction has already ended; use the store, not the tx handle.');
+    return conn;
+  };
+  const self: Db = {
+    kind,
+    query: async (text, values) => live().query(text, values),
+    exec: async (sql) => live().exec(sql),
+    tx: (fn) => fn(self),
+    close: async () => {
+      throw new Error('close() called on a transaction handle');
+    },
+  };
+  return self;
+}
+
+/** Opens the store, takes the DATA_DIR lock (PGlite on disk), applies and checks migrations. */
+export async function openStore(opts: StoreOptions): Promise<Db> {
+  const db = opts.databaseUrl ? await openPg(opts) : await openPglite(opts);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+async function openPg(opts: StoreOptions): Promise<Db> {
+  return dbFromDriver(await openPgDriver(opts.databaseUrl!, opts.schema, opts.logger));
+}
+
+async function openPglite(opts: StoreOptions): Promise<Db> {
+  const dataDir = opts.dataDir ?? './data';
+  if (dataDir.startsWith('memory://')) return dbFromDriver(await openPgliteDriver(dataDir));
+  const dir = path.resolve(dataDir);
+  // The lock comes first: two PGlite instances on one directory corrupt it.
+  const lock: LockHandle = acquireLock(dir, { command: opts.command, logger: opts.logger });
+  try {
+    return dbFromDriver(await openPgliteDriver(dir), async () => lock.release());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { backends, useStore } from '../helpers/db.ts';
+
+describe.each(backends)('Db seam on $name', (backend) => {
+  const store = useStore(backend, import.meta.url);
+
+  describe('types', () => {
+    it('returns bytea as Buffer, timestamptz as Date, jsonb as objects and int8 as numbers', async () => {
+      const bytes = Buffer.from([0xef, 0xbb, 0xbf, 0x3c, 0xe9, 0x00, 0xff]);
+      const at = new Date('2024-03-01T12:34:56.789Z');
+      const r = await store.db.query<{ b: Buffer; t: Date; j: unknown; n: number; c: number }>(
+        'SELECT $1::bytea AS b, $2::timestamptz AS t, $3::jsonb AS j, 9007199254740991::bigint AS n, count(*) AS c FROM (VALUES (1), (2)) v(x)',
+        [bytes, at, JSON.stringify({ a: [1, 'é'], b: null })],
+      );
+      const row = r.rows[0];
+      expect(Buffer.isBuffer(row.b)).toBe(true);
+      expect(row.b.equals(bytes)).toBe(true);
+      expect(row.t).toBeInstanceOf(Date);
+      expect(row.t.getTime()).toBe(at.getTime());
+      expect(row.j).toEqual({ a: [1, 'é'], b: null });
+      expect(row.n).toBe(Number.MAX_SAFE_INTEGER);
+      expect(row.c).toBe(2);
+    });
+
+    it('returns int8 beyond 2^53 as a BigInt rather than a rounded number', async () => {
+      const r = await store.db.query<{ n: unknown }>('SELECT 9007199254740993::bigint AS n');
+      expect(r.rows[0].n).toBe(9007199254740993n);
+    });
+
+    it('reports rowCount for selects and for writes', async () => {
+      await store.db.query(`INSERT INTO sources (id, type, url) VALUES ('a', 'csw', 'u'), ('b', 'csw', 'u')`);
+      expect((await store.db.query('SELECT id FROM sources')).rowCount).toBe(2);
+      expect((await store.db.query(`UPDATE sources SET title = 't'`)).rowCount).toBe(2);
+      expect((await store.db.query(`DELETE FROM sources WHERE id = 'zz'`)).rowCount).toBe(0);
+    });
+  });
+
+  describe('transactions', () => {
+    const countSources = async () => (await store.db.query<{ n: number }>('SELECT count(*) AS n FROM sources')).rows[0].n;
+    const insert = (id: string) => `INSERT INTO sources (id, type, url) VALUES ('${id}', 'csw', 'u')`;
+
+    it('commits when the callback resolves', async () => {
+      const out = await store.db.tx(async (t) => {
+        await t.query(insert('a'));
+        return 42;
+      });
+      expect(out).toBe(42);
+      expect(await countSources()).toBe(1);
+    });
+
+    it('rolls everything back when the callback throws', async () => {
+      await expect(
+        store.db.tx(async (t) => {
+          await t.query(insert('a'));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await countSources()).toBe(0);
+    });
+
+    it('reuses the outer transaction for nested tx, so an inner write rolls back with the outer one', async () => {
+      await expect(
+        store.db.tx(async (t) => {
+          await t.tx(async (inner) => inner.query(insert('a')));
+          await store.db.tx(async (inner) => inner.query(insert('b'))); // through the root handle too
+          expect(await countSources()).toBe(2); // the root Db sees the transaction's writes
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await countSources()).toBe(0);
+    });
+
+    it('keeps the store usable after a failed statement in a transaction', async () => {
+      await expect(store.db.tx(async (t) => t.query('SELECT * FROM no_such_table'))).rejects.toThrow();
+      await store.db.query(insert('a'));
+      expect(await countSources()).toBe(1);
+    });
+
+    it('refuses a transaction handle used after its transaction ended', async () => {
+      const handle = await store.db.tx(async (t) => t);
+      await expect(handle.query('SELECT 1')).rejects.toThrow(/already ended/);
+    });
+
+    it('runs independent transactions one after the other without mixing them', async () => {
+      const results = await Promise.allSettled([
+        store.db.tx(async (t) => {
+          await t.query(insert('a'));
+          throw new Error('first fails');
+        }),
+        store.db.tx(async (t) => t.query(insert('b'))),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+      expect((await store.db.query<{ id: string }>('SELECT id FROM sources')).rows).toEqual([{ id: 'b' }]);
+    });
+  });
+});
