@@ -1,0 +1,66 @@
+/**
+ * The harvester contract (DESIGN §2, STYLE §5): a harvester only talks to the remote and yields raw documents.
+ * It never builds a record and never touches the store; mapping and storing belong to src/harvest/run.ts.
+ */
+import type { RawDocument } from '../mappings/types.ts';
+import type { SourceDef } from '../src/store/sources.ts';
+
+export type { RawDocument, SourceDef };
+
+/** A pino-compatible subset: any pino logger fits, and so does `console`. */
+export interface HarvestLogger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/**
+ * A problem at the level of the harvest, not of one mapped record: a file skipped because it is too big,
+ * a symlink leaving the folder, a page retried. `skipped` marks a document that exists upstream but was not
+ * yielded: the orchestrator counts it as seen and failed, so the report never hides it.
+ */
+export interface HarvestWarning {
+  message: string;
+  url?: string;
+  skipped?: boolean;
+}
+
+/** What the orchestrator hands to a harvester for one run. */
+export interface HarvestContext {
+  /** Aborting stops the harvest: the harvester throws a HarvestError with code `aborted`. */
+  readonly signal: AbortSignal;
+  readonly log?: HarvestLogger;
+  warn(warning: HarvestWarning): void;
+  /** Set by the harvester once it knows how many documents it will yield (progress hint only). */
+  total?: number;
+}
+
+/** The plugin contract: one per source type (harvesters/index.ts). */
+export interface Harvester {
+  readonly type: string;
+  /** JSON Schema fragment for `source.options` of this type (STYLE §4: the plugin brings its config schema). */
+  readonly optionsSchema?: Readonly<Record<string, unknown>>;
+  harvest(source: SourceDef, ctx: HarvestContext): AsyncIterable<RawDocument>;
+}
+
+export type HarvestErrorCode = 'source_not_found' | 'source_unreadable' | 'invalid_source' | 'aborted';
+
+/**
+ * A failure of the whole harvest (folder missing, network down, aborted). Per-document problems are not
+ * HarvestErrors: they are yielded as documents that the mapping rejects, or reported with `ctx.warn`.
+ */
+export class HarvestError extends Error {
+  constructor(
+    readonly code: HarvestErrorCode,
+    message: string,
+    opts: { cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'HarvestError';
+  }
+}
+
+/** Throws HarvestError('aborted') when the run was cancelled; harvesters call it between documents. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new HarvestError('aborted', 'Harvest aborted', { cause: signal.reason });
+}

@@ -1,0 +1,221 @@
+/**
+ * Run orchestration (DESIGN §2, §6): harvester -> mapping -> store, one document at a time, with counts and one
+ * report line per failed or warned record. One bad record never aborts a run; a harvester-level failure ends it
+ * as `failed` (nothing processed) or `partial`, and the store keeps every record it had. Nothing is marked
+ * withdrawn here: safe deletion belongs to a later step and needs `complete: true`.
+ */
+import { getHarvester } from '../../harvesters/index.ts';
+import type { HarvestContext, HarvestLogger, HarvestWarning } from '../../harvesters/types.ts';
+import type { RawDocument } from '../../mappings/types.ts';
+import type { Db } from '../store/db.ts';
+import { storedHashes, touchRecords, upsertRecord, type UpsertOutcome } from '../store/records.ts';
+import { addRunIssues, finishRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
+import type { SourceDef } from '../store/sources.ts';
+import { contentHash, prepareDocument, relativeUrl, type PreparedDocument } from './prepare.ts';
+import { emptyCounts, type Progress, type RunReport } from './report.ts';
+
+export type { Progress, RunReport } from './report.ts';
+
+export interface RunOptions {
+  /** Write nothing; report what would be new / changed / unchanged against the stored content hashes. */
+  dryRun?: boolean;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  now?: () => Date;
+  log?: HarvestLogger;
+}
+
+/** Unchanged documents are marked as seen in batches of this size. */
+const TOUCH_BATCH = 500;
+/** Report lines are stored in batches of this size. */
+const ISSUE_BATCH = 500;
+
+interface RunState {
+  db: Db;
+  source: SourceDef;
+  runId: number | null;
+  dryRun: boolean;
+  now: () => Date;
+  counts: RunCounts;
+  lines: RunIssueRow[];
+  /** Native id -> content hash of the records the store holds for this source, read once at the start. */
+  stored: Map<string, string>;
+  /** The reverse: content hash -> native id, null when several stored records share the hash. */
+  byHash: Map<string, string | null>;
+  /** Native id -> url of the first document that carried it in this run. */
+  firstSeen: Map<string, string>;
+  /** Unchanged native ids waiting for touchRecords. */
+  touch: string[];
+  ctx: HarvestContext;
+}
+
+/** Harvests one source into the store (or not, in a dry run) and returns the run report. */
+export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {}): Promise<RunReport> {
+  const harvester = getHarvester(source.type);
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now();
+  const dryRun = opts.dryRun === true;
+  // Read before the run row exists: a store that fails here leaves no run stuck in 'running'.
+  const stored = await storedHashes(db, source.id);
+  const runId = dryRun ? null : await startRun(db, source.id);
+  const st = newState({ db, source, runId, dryRun, now, stored }, opts);
+  let error: string | undefined;
+  try {
+    for await (const raw of harvester.harvest(source, st.ctx)) {
+      await processDocument(st, raw);
+      progress(st, opts.onProgress);
+      throwIfCancelled(opts.signal);
+    }
+    await flushTouches(st, true);
+  } catch (err) {
+    error = (err as Error).message;
+    opts.log?.warn({ err, source: source.id }, 'harvest stopped');
+    await flushTouches(st, true).catch((e: unknown) => opts.log?.error({ err: e }, 'touchRecords failed'));
+  }
+  return finish(st, startedAt, error);
+}
+
+function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'now' | 'stored'>, opts: RunOptions): RunState {
+  const st: RunState = {
+    ...base,
+    byHash: reverse(base.stored),
+    counts: emptyCounts(),
+    lines: [],
+    firstSeen: new Map(),
+    touch: [],
+    ctx: { signal: opts.signal ?? new AbortController().signal, log: opts.log, warn: (w) => harvestWarning(st, w, opts.onProgress) },
+  };
+  return st;
+}
+
+function reverse(stored: Map<string, string>): Map<string, string | null> {
+  const byHash = new Map<string, string | null>();
+  for (const [nativeId, hash] of stored) byHash.set(hash, byHash.has(hash) ? null : nativeId);
+  return byHash;
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('Harvest aborted', { cause: signal.reason });
+}
+
+/** A harvester-level warning: a skipped document counts as seen and failed, anything else is a line. */
+function harvestWarning(st: RunState, w: HarvestWarning, onProgress: RunOptions['onProgress']): void {
+  const nativeId = w.skipped && w.url ? relativeUrl(st.source.url, w.url) : null;
+  st.lines.push({ nativeId, url: w.url ?? null, severity: w.skipped ? 'error' : 'warning', path: '/', message: w.message });
+  if (!w.skipped) return;
+  st.counts.seen++;
+  st.counts.failed++;
+  progress(st, onProgress);
+}
+
+async function processDocument(st: RunState, raw: RawDocument): Promise<void> {
+  st.counts.seen++;
+  const hash = contentHash(raw.bytes);
+  const knownId = unchangedId(st, raw, hash);
+  if (knownId !== undefined) {
+    st.firstSeen.set(knownId, raw.url);
+    if (!st.dryRun) await queueTouch(st, knownId);
+    st.counts.unchanged++;
+    return;
+  }
+  const prepared = prepareDocument(raw, st.source, st.firstSeen, hash);
+  if (!prepared.ok) {
+    st.counts.failed++;
+    st.lines.push(...prepared.lines);
+    return;
+  }
+  const { doc } = prepared;
+  try {
+    st.counts[await store(st, doc, raw)]++;
+  } catch (err) {
+    st.counts.failed++;
+    st.lines.push(...doc.lines, storeErrorLine(doc, raw, err));
+    return;
+  }
+  st.lines.push(...doc.lines);
+  if (doc.lines.length > 0) st.counts.warned++;
+}
+
+/**
+ * The native id of a document whose exact bytes the store already holds, so that it is counted unchanged without
+ * being mapped again (re-harvests of large catalogues are mostly that: DESIGN §10 asks 100k in 60 s). The
+ * harvester's native id must match when it gives one; otherwise the hash must point at a single stored record,
+ * not yet seen in this run (a second copy goes the long way and fails as a duplicate). Consequence: the
+ * mapping's warnings for an unchanged record are in the run that stored it, not repeated in later runs.
+ */
+function unchangedId(st: RunState, raw: RawDocument, hash: string): string | undefined {
+  const id = raw.nativeId ?? st.byHash.get(hash) ?? undefined;
+  if (id === undefined || st.firstSeen.has(id)) return undefined;
+  return st.stored.get(id) === hash ? id : undefined;
+}
+
+function storeErrorLine(doc: PreparedDocument, raw: RawDocument, err: unknown): RunIssueRow {
+  return { nativeId: doc.nativeId, url: raw.url, severity: 'error', path: '/', message: `store error: ${(err as Error).message}` };
+}
+
+/**
+ * Decides new / changed / unchanged against the hashes read at the start; unchanged documents are only touched
+ * (no write, no history, no outbox row), the others go through upsertRecord, whose answer is authoritative.
+ */
+async function store(st: RunState, doc: PreparedDocument, raw: RawDocument): Promise<UpsertOutcome> {
+  const known = st.stored.get(doc.nativeId);
+  if (known === doc.contentHash) {
+    if (!st.dryRun) await queueTouch(st, doc.nativeId);
+    return 'unchanged';
+  }
+  if (st.dryRun) return known === undefined ? 'new' : 'changed';
+  const { outcome } = await upsertRecord(st.db, {
+    sourceId: st.source.id,
+    nativeId: doc.nativeId,
+    record: doc.record,
+    original: raw.bytes,
+    mediaType: raw.mediaType,
+    contentHash: doc.contentHash,
+    runId: st.runId ?? undefined,
+    at: st.now(),
+  });
+  return outcome;
+}
+
+async function queueTouch(st: RunState, nativeId: string): Promise<void> {
+  st.touch.push(nativeId);
+  await flushTouches(st, false);
+}
+
+async function flushTouches(st: RunState, all: boolean): Promise<void> {
+  if (st.touch.length === 0 || (!all && st.touch.length < TOUCH_BATCH)) return;
+  const batch = st.touch.splice(0, st.touch.length);
+  await touchRecords(st.db, st.source.id, batch, st.now());
+}
+
+function progress(st: RunState, onProgress: RunOptions['onProgress']): void {
+  if (!onProgress) return;
+  const { seen, changed, unchanged, failed } = st.counts;
+  onProgress({ seen, new: st.counts.new, changed, unchanged, failed, ...(st.ctx.total === undefined ? {} : { total: st.ctx.total }) });
+}
+
+/** Stores the lines and the final status (unless dry run) and builds the report. */
+async function finish(st: RunState, startedAt: Date, error: string | undefined): Promise<RunReport> {
+  const complete = error === undefined;
+  const status = complete ? 'succeeded' : st.counts.seen > 0 ? 'partial' : 'failed';
+  if (st.runId !== null) {
+    for (let i = 0; i < st.lines.length; i += ISSUE_BATCH) {
+      await addRunIssues(st.db, st.runId, st.lines.slice(i, i + ISSUE_BATCH));
+    }
+    await finishRun(st.db, st.runId, { status, counts: st.counts, error: error ?? null, complete });
+  }
+  const finishedAt = st.now();
+  return {
+    runId: st.runId,
+    sourceId: st.source.id,
+    status,
+    complete,
+    dryRun: st.dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    counts: st.counts,
+    lines: st.lines,
+    ...(error === undefined ? {} : { error }),
+  };
+}
