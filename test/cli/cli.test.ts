@@ -97,7 +97,7 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     expect(second.ms).toBeLessThan(15_000);
   });
 
-  it('sends commands to the running hub through its admin API', async () => {
+  it('sends commands to the running hub through its admin API', { timeout: 120_000 }, async () => {
     const list = await run(['sources', 'list'], baseEnv(dataDir, { ADMIN_TOKEN: TOKEN }));
     expect(list.code).toBe(0);
     expect(list.stderr).toContain('sending the command to its admin API');
@@ -122,7 +122,7 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     expect(res.stderr).toContain(String(hub.child.pid));
   });
 
-  it('works on the store directly once the hub has stopped', async () => {
+  it('works on the store directly once the hub has stopped', { timeout: 180_000 }, async () => {
     await stop(hub.child);
     const add = await run(['sources', 'add', 'local', '--type', 'directory', '--url', 'seeds/demo', '--title', 'Local copy'], baseEnv(dataDir));
     expect(add.code, add.stderr).toBe(0);
