@@ -8,6 +8,13 @@ import { readIso19139 } from './iso19139/read.ts';
 import { decodeXml } from './xml/index.ts';
 import { MappingError, type MappingResult, type RawDocument } from './types.ts';
 
+/**
+ * Version of the mappings' output. Bump it whenever a mapping gives a different record for the same input
+ * (a fix, a new field): the harvest content hash includes it, so stored records are re-mapped on their next
+ * harvest rather than kept as the old mapping made them.
+ */
+export const MAPPING_VERSION = 1;
+
 /** A mapping as registered: pure, from the raw document to a record and its issues. */
 export type DocumentMapping = (raw: RawDocument) => MappingResult;
 

@@ -4,6 +4,7 @@
  * line, nothing is thrown (STYLE §7: one bad record never aborts a run).
  */
 import { createHash } from 'node:crypto';
+import { MAPPING_VERSION } from '../../mappings/index.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mapDocument } from '../../mappings/index.ts';
 import { MappingError, type MappingIssue, type MappingResult, type MdRecord, type RawDocument } from '../../mappings/types.ts';
@@ -21,9 +22,13 @@ export interface PreparedDocument {
 
 export type Preparation = { ok: true; doc: PreparedDocument } | { ok: false; lines: RunIssueRow[] };
 
-/** sha256 hex of the original bytes: the change detector (DESIGN §6, "always diff by content hash"). */
+/**
+ * The change detector (DESIGN §6, "always diff by content hash"): sha256 hex of the mapping version and the
+ * original bytes. Folding MAPPING_VERSION in means that after a mapping fix the next harvest re-maps every
+ * stored document (they all come out `changed`), instead of keeping records built by the old mapping.
+ */
 export function contentHash(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return createHash('sha256').update(`moisson-mapping/${MAPPING_VERSION}\n`).update(bytes).digest('hex');
 }
 
 /**

@@ -57,7 +57,7 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   const dryRun = opts.dryRun === true;
   // Read before the run row exists: a store that fails here leaves no run stuck in 'running'.
   const stored = await storedHashes(db, source.id);
-  const runId = dryRun ? null : await startRun(db, source.id);
+  const runId = dryRun ? null : await startRun(db, source.id, { at: startedAt });
   const st = newState({ db, source, runId, dryRun, now, stored }, opts);
   let error: string | undefined;
   try {

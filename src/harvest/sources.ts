@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { validate } from '../schemas.ts';
 import type { SourceDef } from '../store/sources.ts';
 
@@ -60,7 +61,10 @@ export function parseSource(input: unknown, opts: { baseDir?: string; prefix?: s
   if (problems.length) throw new InvalidSourceError(problems);
   const raw = input as SourceDef & { description?: string };
   const def: SourceDef = { ...raw, enabled: raw.enabled ?? true, schedule: raw.schedule ?? null };
-  if (def.type === 'directory') def.url = path.resolve(opts.baseDir ?? process.cwd(), def.url.replace(/^file:\/\//, ''));
+  if (def.type === 'directory') {
+    const folder = def.url.startsWith('file:') ? fileURLToPath(def.url) : def.url;
+    def.url = path.resolve(opts.baseDir ?? process.cwd(), folder);
+  }
   const cross = crossProblems(def, prefix);
   if (cross.length) throw new InvalidSourceError(cross);
   return def;

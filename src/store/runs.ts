@@ -66,11 +66,11 @@ function toSummary(r: RunRow): RunSummary {
  * Opens a run in status 'running'. started_at comes from Node's clock, like the `at` of record upserts,
  * so comparing them (withdrawUnseen) never depends on the database server's clock.
  */
-export async function startRun(db: Db, sourceId: string, opts: { dryRun?: boolean } = {}): Promise<number> {
+export async function startRun(db: Db, sourceId: string, opts: { dryRun?: boolean; at?: Date } = {}): Promise<number> {
   const r = await db.query<{ id: number }>(
     `INSERT INTO harvest_runs (source_id, status, dry_run, started_at, counts)
      VALUES ($1, 'running', $2, $3, $4) RETURNING id`,
-    [sourceId, opts.dryRun ?? false, new Date(), JSON.stringify(zeroCounts())],
+    [sourceId, opts.dryRun ?? false, opts.at ?? new Date(), JSON.stringify(zeroCounts())],
   );
   return r.rows[0].id;
 }

@@ -33,3 +33,15 @@ describe('formatReport', () => {
     expect(text).toContain('\nerror: Folder not found: /x');
   });
 });
+
+describe('content hash', () => {
+  it('folds the mapping version in, so that a mapping change re-maps stored documents', async () => {
+    const { createHash } = await import('node:crypto');
+    const { contentHash } = await import('../../src/harvest/prepare.ts');
+    const { MAPPING_VERSION } = await import('../../mappings/index.ts');
+    const bytes = Buffer.from('<gmd:MD_Metadata/>');
+    expect(contentHash(bytes)).not.toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(contentHash(bytes)).toBe(createHash('sha256').update(`moisson-mapping/${MAPPING_VERSION}\n`).update(bytes).digest('hex'));
+    expect(contentHash(bytes)).toBe(contentHash(Buffer.from(bytes)));
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InvalidSourceError, loadSeedSources, parseSource } from '../../src/harvest/sources.ts';
 import { defaultSeedsDir } from '../../src/config.ts';
 
@@ -38,6 +39,11 @@ describe('source definitions', () => {
     const base = mkdtempSync(path.join(os.tmpdir(), 'moisson-src-'));
     mkdirSync(path.join(base, 'records'));
     expect(parseSource({ id: 'd', type: 'directory', url: 'records' }, { baseDir: base }).url).toBe(path.join(base, 'records'));
+  });
+
+  it('accepts a file:// URL, percent-encoding included', () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'moisson src '));
+    expect(parseSource({ id: 'd', type: 'directory', url: pathToFileURL(base).href }).url).toBe(base);
   });
 
   it('refuses a malformed cron schedule', () => {
