@@ -4,6 +4,7 @@
  */
 import type { RawDocument } from '../mappings/types.ts';
 import type { SourceDef } from '../src/store/sources.ts';
+import type { HttpClient } from './http.ts';
 
 export type { RawDocument, SourceDef };
 
@@ -30,6 +31,8 @@ export interface HarvestContext {
   /** Aborting stops the harvest: the harvester throws a HarvestError with code `aborted`. */
   readonly signal: AbortSignal;
   readonly log?: HarvestLogger;
+  /** The only way a harvester reaches the network: limits, retries and per-host politeness (harvesters/http.ts). */
+  readonly http: HttpClient;
   warn(warning: HarvestWarning): void;
   /** Set by the harvester once it knows how many documents it will yield (progress hint only). */
   total?: number;

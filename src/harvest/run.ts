@@ -6,6 +6,7 @@
  */
 import { getHarvester } from '../../harvesters/index.ts';
 import type { HarvestContext, HarvestLogger, HarvestWarning } from '../../harvesters/types.ts';
+import { createHttpClient, type HttpClient } from '../../harvesters/http.ts';
 import type { RawDocument } from '../../mappings/types.ts';
 import type { Db } from '../store/db.ts';
 import { storedHashes, touchRecords, upsertRecord, type UpsertOutcome } from '../store/records.ts';
@@ -23,6 +24,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   now?: () => Date;
   log?: HarvestLogger;
+  /** HTTP client for the harvester; by default one per run, limited by the source's `options.rateLimit`. */
+  http?: HttpClient;
 }
 
 /** Unchanged documents are marked as seen in batches of this size. */
@@ -83,9 +86,20 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
     lines: [],
     firstSeen: new Map(),
     touch: [],
-    ctx: { signal: opts.signal ?? new AbortController().signal, log: opts.log, warn: (w) => harvestWarning(st, w, opts.onProgress) },
+    ctx: {
+      signal: opts.signal ?? new AbortController().signal,
+      log: opts.log,
+      http: opts.http ?? clientFor(base.source),
+      warn: (w) => harvestWarning(st, w, opts.onProgress),
+    },
   };
   return st;
+}
+
+/** The source's politeness settings (options.rateLimit in requests/s) over the default policy. */
+function clientFor(source: SourceDef): HttpClient {
+  const rate = Number(source.options?.rateLimit);
+  return createHttpClient(Number.isFinite(rate) && rate > 0 ? { ratePerSecond: rate } : {});
 }
 
 function reverse(stored: Map<string, string>): Map<string, string | null> {

@@ -1,3 +1,4 @@
+import { createHttpClient } from '../../harvesters/http.ts';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,7 +17,7 @@ function source(url: string, options?: Record<string, unknown>): SourceDef {
 
 function context(signal = new AbortController().signal): HarvestContext & { warnings: HarvestWarning[] } {
   const warnings: HarvestWarning[] = [];
-  return { signal, warnings, warn: (w) => warnings.push(w) };
+  return { signal, warnings, http: createHttpClient(), warn: (w) => warnings.push(w) };
 }
 
 async function collect(src: SourceDef, ctx = context(), maxFileSize?: number): Promise<RawDocument[]> {
