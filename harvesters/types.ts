@@ -36,6 +36,20 @@ export interface HarvestContext {
   warn(warning: HarvestWarning): void;
   /** Set by the harvester once it knows how many documents it will yield (progress hint only). */
   total?: number;
+  /**
+   * Start of this source's last complete run, when there is one and the source allows incremental harvests
+   * (`options.incremental !== false`). A harvester that can filter on modification dates asks only for what
+   * changed since then (minus a safety margin) and sets `incremental`; one that cannot ignores it.
+   */
+  readonly since?: Date;
+  /** Set by the harvester when its listing was filtered by `since`: such a run lists only part of the catalogue. */
+  incremental?: boolean;
+  /**
+   * Says that the listing is not the whole catalogue although the harvest went to its end (a page skipped,
+   * counts that disagree, a server that lied about paging). The run is then not `complete`, so it can never
+   * withdraw records; the reason is reported.
+   */
+  incomplete(reason: string): void;
 }
 
 /** The plugin contract: one per source type (harvesters/index.ts). */

@@ -23,6 +23,8 @@ export interface RunReport {
   status: Exclude<RunStatus, 'running'>;
   /** true only when the harvester went through to its end (the condition for any future deletion). */
   complete: boolean;
+  /** The harvester listed only records modified since the last complete run. */
+  incremental: boolean;
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
@@ -54,7 +56,7 @@ export function formatReport(report: RunReport): string {
 
 function header(r: RunReport): string {
   const run = r.runId === null ? 'dry run' : `run ${r.runId}`;
-  const completeness = r.complete ? 'complete' : 'incomplete';
+  const completeness = r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete';
   const seconds = (r.durationMs / 1000).toFixed(1);
   return `${r.sourceId} — ${run} — ${r.status} (${completeness}) — ${r.startedAt} — ${seconds} s`;
 }

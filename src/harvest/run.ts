@@ -10,7 +10,7 @@ import { createHttpClient, type HttpClient } from '../../harvesters/http.ts';
 import type { RawDocument } from '../../mappings/types.ts';
 import type { Db } from '../store/db.ts';
 import { storedHashes, touchRecords, upsertRecord, type UpsertOutcome } from '../store/records.ts';
-import { addRunIssues, finishRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
+import { addRunIssues, finishRun, lastCompleteRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 import { contentHash, prepareDocument, relativeUrl, type PreparedDocument } from './prepare.ts';
 import { emptyCounts, type Progress, type RunReport } from './report.ts';
@@ -49,6 +49,8 @@ interface RunState {
   firstSeen: Map<string, string>;
   /** Unchanged native ids waiting for touchRecords. */
   touch: string[];
+  /** Why the harvester says its listing is not the whole catalogue (ctx.incomplete). */
+  incompleteReasons: string[];
   ctx: HarvestContext;
 }
 
@@ -60,8 +62,9 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   const dryRun = opts.dryRun === true;
   // Read before the run row exists: a store that fails here leaves no run stuck in 'running'.
   const stored = await storedHashes(db, source.id);
+  const since = dryRun || source.options?.incremental === false ? undefined : (await lastCompleteRun(db, source.id))?.startedAt;
   const runId = dryRun ? null : await startRun(db, source.id, { at: startedAt });
-  const st = newState({ db, source, runId, dryRun, now, stored }, opts);
+  const st = newState({ db, source, runId, dryRun, now, stored }, opts, since);
   let error: string | undefined;
   try {
     for await (const raw of harvester.harvest(source, st.ctx)) {
@@ -78,7 +81,7 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   return finish(st, startedAt, error);
 }
 
-function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'now' | 'stored'>, opts: RunOptions): RunState {
+function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'now' | 'stored'>, opts: RunOptions, since?: Date): RunState {
   const st: RunState = {
     ...base,
     byHash: reverse(base.stored),
@@ -86,7 +89,13 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
     lines: [],
     firstSeen: new Map(),
     touch: [],
+    incompleteReasons: [],
     ctx: {
+      ...(since ? { since } : {}),
+      incomplete: (reason) => {
+        st.incompleteReasons.push(reason);
+        st.lines.push({ nativeId: null, url: null, severity: 'warning', path: '/', message: `listing incomplete: ${reason}` });
+      },
       signal: opts.signal ?? new AbortController().signal,
       log: opts.log,
       http: opts.http ?? clientFor(base.source),
@@ -210,8 +219,11 @@ function progress(st: RunState, onProgress: RunOptions['onProgress']): void {
 
 /** Stores the lines and the final status (unless dry run) and builds the report. */
 async function finish(st: RunState, startedAt: Date, error: string | undefined): Promise<RunReport> {
-  const complete = error === undefined;
-  const status = complete ? 'succeeded' : st.counts.seen > 0 ? 'partial' : 'failed';
+  const finished = error === undefined;
+  // Complete = the whole catalogue was listed: the harvester went to its end, said nothing was missing, and did
+  // not filter by modification date. Only such a run may ever withdraw records.
+  const complete = finished && st.incompleteReasons.length === 0 && !st.ctx.incremental;
+  const status = finished ? 'succeeded' : st.counts.seen > 0 ? 'partial' : 'failed';
   if (st.runId !== null) {
     for (let i = 0; i < st.lines.length; i += ISSUE_BATCH) {
       await addRunIssues(st.db, st.runId, st.lines.slice(i, i + ISSUE_BATCH));
@@ -224,6 +236,7 @@ async function finish(st: RunState, startedAt: Date, error: string | undefined):
     sourceId: st.source.id,
     status,
     complete,
+    incremental: st.ctx.incremental === true,
     dryRun: st.dryRun,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

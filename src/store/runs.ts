@@ -125,6 +125,15 @@ export async function lastRuns(db: Db): Promise<Map<string, RunSummary>> {
   return new Map(r.rows.map((row) => [row.source_id, toSummary(row)]));
 }
 
+/** The latest complete, non-dry run of a source (its start is the `since` of an incremental harvest). */
+export async function lastCompleteRun(db: Db, sourceId: string): Promise<RunSummary | null> {
+  const r = await db.query<RunRow>(
+    `SELECT ${runColumns} FROM harvest_runs WHERE source_id = $1 AND complete AND NOT dry_run ORDER BY id DESC LIMIT 1`,
+    [sourceId],
+  );
+  return r.rows[0] ? toSummary(r.rows[0]) : null;
+}
+
 export async function getRunIssues(db: Db, runId: number): Promise<RunIssueRow[]> {
   const r = await db.query<{ native_id: string | null; url: string | null; severity: 'error' | 'warning';
     path: string; message: string }>(

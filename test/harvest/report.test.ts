@@ -6,6 +6,7 @@ const report: RunReport = {
   sourceId: 'geobretagne',
   status: 'succeeded',
   complete: true,
+  incremental: false,
   dryRun: false,
   startedAt: '2025-03-01T10:00:00.000Z',
   finishedAt: '2025-03-01T10:00:02.500Z',

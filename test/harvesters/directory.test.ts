@@ -17,7 +17,7 @@ function source(url: string, options?: Record<string, unknown>): SourceDef {
 
 function context(signal = new AbortController().signal): HarvestContext & { warnings: HarvestWarning[] } {
   const warnings: HarvestWarning[] = [];
-  return { signal, warnings, http: createHttpClient(), warn: (w) => warnings.push(w) };
+  return { signal, warnings, http: createHttpClient(), warn: (w) => warnings.push(w), incomplete: () => {} };
 }
 
 async function collect(src: SourceDef, ctx = context(), maxFileSize?: number): Promise<RawDocument[]> {
