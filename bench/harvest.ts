@@ -70,13 +70,17 @@ const server = await startBenchCsw(fixtures, N);
 console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores`);
 try {
   await baseline(server.url);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'moisson-bench-'));
-  try {
-    await benchStore('PGlite (embedded, on disk)', { dataDir: dir }, server.url);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  // STORES=pg or STORES=pglite runs one store only (peak RSS is per process).
+  const stores = (process.env.STORES ?? 'pglite,pg').split(',');
+  if (stores.includes('pglite')) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'moisson-bench-'));
+    try {
+      await benchStore('PGlite (embedded, on disk)', { dataDir: dir }, server.url);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
-  if (process.env.DATABASE_URL) {
+  if (process.env.DATABASE_URL && stores.includes('pg')) {
     await benchStore('PostgreSQL', { databaseUrl: process.env.DATABASE_URL, schema: `bench_${Date.now()}` }, server.url);
   }
 } finally {

@@ -3,14 +3,22 @@
  * effect. csw, dcat, inspire-atom and ogc-capabilities join the map when they are written.
  */
 import { HubError } from '../src/errors.ts';
+import { createCswHarvester } from './csw/index.ts';
+import { createDcatHarvester } from './dcat/index.ts';
 import { createDirectoryHarvester } from './directory.ts';
+import { createInspireAtomHarvester } from './inspire-atom.ts';
+import { createOgcCapabilitiesHarvester } from './ogc-capabilities.ts';
 import type { Harvester } from './types.ts';
 
 export type { Harvester, HarvestContext, HarvestWarning, HarvestLogger } from './types.ts';
 export { HarvestError } from './types.ts';
 
 const harvesters = {
+  csw: createCswHarvester(),
+  dcat: createDcatHarvester(),
   directory: createDirectoryHarvester(),
+  'inspire-atom': createInspireAtomHarvester(),
+  'ogc-capabilities': createOgcCapabilitiesHarvester(),
 } as const satisfies Record<string, Harvester>;
 
 export type HarvesterType = keyof typeof harvesters;

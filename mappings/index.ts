@@ -4,7 +4,11 @@
  * cheap scan of the prolog and the root start tag; prefixes are never trusted, DESIGN §3); other documents on
  * their media type. DCAT, Dublin Core and Atom join the tables when their mappings are written.
  */
+import { readDublinCore } from './dublin-core.ts';
+import { readDcatAp } from './dcat-ap/read.ts';
 import { readIso19139 } from './iso19139/read.ts';
+import { mapInspireAtom } from './inspire-atom.ts';
+import { CAPABILITIES_ROOTS, mapWfs200, mapWms111, mapWms130, mapWmts100 } from './ogc-capabilities/index.ts';
 import { decodeXml } from './xml/index.ts';
 import { MappingError, type MappingResult, type RawDocument } from './types.ts';
 
@@ -35,10 +39,27 @@ const byRoot: Readonly<Record<string, DocumentMapping>> = {
   [`{${NS.che}}CHE_MD_Metadata`]: iso19139,
   // A CSW GetRecordById answer saved as is: the wrapped record is unwrapped and dispatched in turn.
   [`{${NS.csw202}}GetRecordByIdResponse`]: (raw) => mapWrapped(raw),
+  // DCAT / GeoDCAT-AP in RDF/XML (a catalogue file, GeoNetwork's CSW DCAT output): one resource mapped.
+  ['{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF']: readDcatAp,
+  // CSW Dublin Core records (GetRecords with outputSchema csw:Record, any element set).
+  [`{${NS.csw202}}Record`]: readDublinCore,
+  [`{${NS.csw202}}SummaryRecord`]: readDublinCore,
+  [`{${NS.csw202}}BriefRecord`]: readDublinCore,
+  // INSPIRE Atom download service and dataset feeds (with the harvest context the inspire-atom harvester adds).
+  ['{http://www.w3.org/2005/Atom}feed']: mapInspireAtom,
+  // OGC capabilities: one service record per document (mappings/ogc-capabilities/).
+  [CAPABILITIES_ROOTS.wms130]: mapWms130,
+  [CAPABILITIES_ROOTS.wms111]: mapWms111,
+  [CAPABILITIES_ROOTS.wmts100]: mapWmts100,
+  [CAPABILITIES_ROOTS.wfs200]: mapWfs200,
 };
 
 /** Media type (without parameters) -> mapping, for documents that are not XML. */
-const byMediaType: Readonly<Record<string, DocumentMapping>> = {};
+const byMediaType: Readonly<Record<string, DocumentMapping>> = {
+  // DCAT: the dcat harvester stores each resource as canonical N-Triples; Turtle files (directory sources).
+  'application/n-triples': readDcatAp,
+  'text/turtle': readDcatAp,
+};
 
 export interface KnownMappings {
   /** XML roots as `{namespace}localName`. */

@@ -52,6 +52,13 @@ ${parts.join('\n')}
 </csw:GetRecordsResponse>`;
 }
 
+/** pycsw's capabilities, pointed at this server, allowing pages of up to 1000 records (pycsw says 10). */
+function caps(template: string, url: string): string {
+  return template
+    .replace(/http:\/\/localhost\/pycsw\/csw\.py\?[^"<]*/g, url)
+    .replace(/(name="MaxRecordDefault">\s*<ows:Value>)\d+/, (_m, head: string) => `${head}1000`);
+}
+
 export async function startBenchCsw(fixtures: string, n: number): Promise<BenchCsw> {
   const templates = loadTemplates(fixtures);
   const capsTemplate = readFileSync(path.join(fixtures, 'csw', 'getcapabilities', 'pycsw-apiso-inspire-capabilities.xml'), 'utf8');
@@ -65,7 +72,7 @@ export async function startBenchCsw(fixtures: string, n: number): Promise<BenchC
       const url = new URL(req.url ?? '/', base);
       const request = (url.searchParams.get('request') ?? url.searchParams.get('REQUEST') ?? /<(?:\w+:)?(\w+)[\s>]/.exec(body.replace(/<\?xml[^>]*\?>/, ''))?.[1] ?? '').toLowerCase();
       res.setHeader('content-type', 'application/xml; charset=utf-8');
-      if (request === 'getcapabilities') return res.end(capsTemplate.replace(/http:\/\/localhost\/pycsw\/csw\.py\?[^"]*/g, `${base}/csw`));
+      if (request === 'getcapabilities') return res.end(caps(capsTemplate, `${base}/csw`));
       if (request === 'getrecords') {
         const { start, max } = paging(url, body);
         return res.end(getRecords(templates, n, start, max));

@@ -1,0 +1,79 @@
+/**
+ * The CSW harvester's two kinds of request, through ctx.http (the only way to the network: limits, retries
+ * honouring Retry-After, per-host politeness), and the classification of their failures: which ones a smaller
+ * page may cure, which ones end the harvest.
+ */
+import { HarvestError, type HarvestContext } from '../types.ts';
+import { FetchError } from '../http.ts';
+import { parseCapabilities, type CswCapabilities } from './capabilities.ts';
+import { getCapabilitiesUrl, getRecordsBody, getRecordsUrl, type GetRecordsQuery } from './requests.ts';
+import { CswResponseError, parseGetRecords, readXml, type GetRecordsPage } from './responses.ts';
+
+/** GetCapabilities; any failure is a HarvestError naming the URL (nothing can be listed without it). */
+export async function fetchCapabilities(endpoint: string, ctx: HarvestContext): Promise<CswCapabilities> {
+  const url = getCapabilitiesUrl(endpoint);
+  try {
+    const res = await ctx.http.fetch({ url, signal: ctx.signal, headers: { accept: 'application/xml, text/xml;q=0.9' } });
+    return parseCapabilities(readXml(res, url));
+  } catch (err) {
+    throw toHarvestError(err, url, 'GetCapabilities');
+  }
+}
+
+export interface PageRequest {
+  method: 'GET' | 'POST';
+  /** The endpoint for POST, the whole KVP URL for GET. */
+  url: string;
+  body?: string;
+}
+
+/** The request of one page: POST XML to the endpoint, or GET KVP. */
+export function pageRequest(method: 'GET' | 'POST', endpoint: string, q: GetRecordsQuery): PageRequest {
+  return method === 'POST' ? { method, url: endpoint, body: getRecordsBody(q) } : { method, url: getRecordsUrl(endpoint, q) };
+}
+
+export interface FetchedPage extends GetRecordsPage {
+  fetchedAt: string;
+}
+
+/** Fetches and reads one GetRecords page; throws FetchError or CswResponseError. */
+export async function fetchPage(req: PageRequest, ctx: HarvestContext): Promise<FetchedPage> {
+  const headers: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9' };
+  if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
+  const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: ctx.signal });
+  return { ...parseGetRecords(readXml(res, req.url), req.url), fetchedAt: res.fetchedAt };
+}
+
+/**
+ * Whether a failed page may succeed when asked again smaller: server errors, time-outs, size limits and
+ * truncated XML may depend on the page; a refused request (4xx, ExceptionReport, HTML page, wrong content) on the
+ * first page will not. Later pages are always retried smaller (the request was accepted before).
+ */
+export function retryable(err: unknown, firstPage: boolean): boolean {
+  if (err instanceof FetchError) {
+    if (err.code === 'aborted') return false;
+    if (!firstPage) return true;
+    if (err.code === 'http_status') return (err.status ?? 0) >= 500;
+    return err.code === 'timeout' || err.code === 'too_large';
+  }
+  if (err instanceof CswResponseError) return !firstPage || err.kind === 'xml';
+  return false;
+}
+
+/** A HarvestError for a failure that ends the harvest; the message names the URL and what came back. */
+export function toHarvestError(err: unknown, url: string, what: string): HarvestError {
+  if (err instanceof HarvestError) return err;
+  if (err instanceof FetchError) {
+    if (err.code === 'aborted') return new HarvestError('aborted', 'Harvest aborted', { cause: err });
+    const code = err.status === 404 || err.status === 410 ? 'source_not_found' : 'source_unreadable';
+    return new HarvestError(code, `CSW ${what} failed: ${err.message}`, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const where = err instanceof CswResponseError ? '' : ` (${url})`;
+  return new HarvestError('source_unreadable', `CSW ${what} failed: ${message}${where}`, { cause: err });
+}
+
+/** Short reason for a report line. */
+export function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

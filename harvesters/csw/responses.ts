@@ -1,0 +1,143 @@
+/**
+ * Reading CSW answers: the checks every answer goes through (an HTML page served with status 200, a media type
+ * that is not XML, a truncated or unsafe document, an ows:ExceptionReport), and a GetRecords page split into
+ * its records, each written back as a standalone document with its namespace declarations (serializeElement),
+ * so that the stored original is exactly the record the server sent.
+ */
+import type { RawDocument } from '../../mappings/types.ts';
+import { attribute, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement } from '../../mappings/xml/index.ts';
+import type { FetchResponse } from '../http.ts';
+import { NS_CSW, NS_DC, NS_DCAT, NS_DCT, NS_GMD } from './requests.ts';
+
+const NS_OWS = ['http://www.opengis.net/ows', 'http://www.opengis.net/ows/1.1', 'http://www.opengis.net/ows/2.0'];
+const NS_GCO = 'http://www.isotc211.org/2005/gco';
+const NS_GMI = 'http://www.isotc211.org/2005/gmi';
+const NS_RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+
+export type CswErrorKind = 'exception' | 'html' | 'media_type' | 'xml' | 'unexpected';
+
+/** An answer that is not what was asked: the message names the URL and says what came back. */
+export class CswResponseError extends Error {
+  constructor(
+    readonly kind: CswErrorKind,
+    readonly url: string,
+    message: string,
+    /** For `exception`: the ows:Exception exceptionCode. */
+    readonly exceptionCode?: string,
+  ) {
+    super(message);
+    this.name = 'CswResponseError';
+  }
+}
+
+/** Media types under which servers send XML (with `+xml` suffixes); '' and text/plain are tolerated, XML is then sniffed. */
+const XML_TYPES = new Set(['application/xml', 'text/xml', '', 'text/plain', 'application/octet-stream']);
+
+/** Parses an answer after the checks that make a clear error of a non-XML answer; throws CswResponseError. */
+export function readXml(res: FetchResponse, requestUrl: string): XmlElement {
+  if (res.mediaType === 'text/html' || res.mediaType === 'application/xhtml+xml' || looksLikeHtml(res.body)) {
+    throw new CswResponseError('html', requestUrl, `${requestUrl} answered an HTML page (HTTP ${res.status}, ${res.mediaType || 'no content type'}), not CSW XML`);
+  }
+  if (!XML_TYPES.has(res.mediaType) && !res.mediaType.endsWith('+xml')) {
+    throw new CswResponseError('media_type', requestUrl, `${requestUrl} answered ${res.mediaType}, not XML`);
+  }
+  let root: XmlElement;
+  try {
+    root = parseXml(res.body).root;
+  } catch (e) {
+    if (!(e instanceof XmlError)) throw e;
+    throw new CswResponseError('xml', requestUrl, `${requestUrl} answered unreadable XML: ${e.message}`);
+  }
+  const exception = exceptionOf(root);
+  if (exception) {
+    const text = exception.text ? `: ${exception.text}` : '';
+    const locator = exception.locator ? ` (locator ${exception.locator})` : '';
+    throw new CswResponseError('exception', requestUrl, `${requestUrl} answered an ExceptionReport ${exception.code}${locator}${text}`, exception.code);
+  }
+  return root;
+}
+
+/** An HTML page whatever its declared type: a doctype or an <html> start after the prolog. */
+function looksLikeHtml(body: Buffer): boolean {
+  const head = body.subarray(0, 1024).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || /^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<(!doctype )?html/.test(head);
+}
+
+export interface OwsException {
+  code: string;
+  locator?: string;
+  text: string;
+}
+
+/** The first exception of an ows:ExceptionReport root (OWS 1.0, 1.1, 2.0), or undefined. */
+export function exceptionOf(root: XmlElement): OwsException | undefined {
+  if (!(NS_OWS.includes(root.uri) && root.local === 'ExceptionReport')) return undefined;
+  const ex = select(root, [NS_OWS, 'Exception'])[0];
+  const out: OwsException = {
+    code: attribute(ex, '', 'exceptionCode') ?? 'NoApplicableCode',
+    text: select(ex, [NS_OWS, 'ExceptionText']).map((t) => textOf(t).trim()).filter(Boolean).join(' ').slice(0, 1000),
+  };
+  const locator = attribute(ex, '', 'locator');
+  if (locator) out.locator = locator;
+  return out;
+}
+
+/** One GetRecords page as the server described it, and the records it really holds. */
+export interface GetRecordsPage {
+  matched?: number;
+  /** numberOfRecordsReturned as announced (servers lie: the harvester counts `records`). */
+  returned?: number;
+  nextRecord?: number;
+  records: XmlElement[];
+}
+
+/** Reads csw:GetRecordsResponse/csw:SearchResults; throws CswResponseError('unexpected') for any other root. */
+export function parseGetRecords(root: XmlElement, requestUrl: string): GetRecordsPage {
+  if (!(root.uri === NS_CSW && root.local === 'GetRecordsResponse')) {
+    throw new CswResponseError('unexpected', requestUrl, `${requestUrl} answered {${root.uri}}${root.local}, not a csw:GetRecordsResponse`);
+  }
+  const results = first(root, [NS_CSW, 'SearchResults']);
+  if (!results) throw new CswResponseError('unexpected', requestUrl, `${requestUrl} answered a GetRecordsResponse without csw:SearchResults`);
+  const page: GetRecordsPage = { records: elements(results) };
+  const count = (name: string): number | undefined => {
+    const v = attribute(results, '', name);
+    const n = v === undefined ? Number.NaN : Number(v.trim());
+    return Number.isInteger(n) && n >= 0 ? n : undefined;
+  };
+  const matched = count('numberOfRecordsMatched');
+  const returned = count('numberOfRecordsReturned');
+  const next = count('nextRecord');
+  if (matched !== undefined) page.matched = matched;
+  if (returned !== undefined) page.returned = returned;
+  if (next !== undefined) page.nextRecord = next;
+  return page;
+}
+
+/** The identifier a record carries: gmd:fileIdentifier, dc:identifier, or the DCAT dataset's dct:identifier / IRI. */
+export function recordId(record: XmlElement): string | undefined {
+  if (record.uri === NS_GMD || record.uri === NS_GMI) return clean(textOf(first(record, [NS_GMD, 'fileIdentifier'], [NS_GCO, 'CharacterString'])));
+  if (record.uri === NS_CSW) return clean(textOf(first(record, [NS_DC, 'identifier'])));
+  if (record.uri === NS_RDF && record.local === 'RDF') {
+    const dataset = first(record, [NS_DCAT, 'Dataset']) ?? first(record, [NS_DCAT, 'DataService']);
+    return clean(textOf(first(dataset, [NS_DCT, 'identifier']))) ?? clean(attribute(dataset, NS_RDF, 'about') ?? '');
+  }
+  return undefined;
+}
+
+function clean(s: string): string | undefined {
+  const t = s.trim();
+  return t ? t : undefined;
+}
+
+/** A record of a page as the document the orchestrator maps: standalone bytes, media type, native id, URL. */
+export function recordDocument(record: XmlElement, id: string | undefined, requestUrl: string, fetchedAt: string, position: number): RawDocument {
+  const isRdf = record.uri === NS_RDF && record.local === 'RDF';
+  const doc: RawDocument = {
+    bytes: Buffer.from(serializeElement(record), 'utf8'),
+    mediaType: isRdf ? 'application/rdf+xml' : 'application/xml',
+    url: `${requestUrl}#${id === undefined ? `record-${position}` : encodeURIComponent(id)}`,
+    fetchedAt,
+  };
+  if (id !== undefined) doc.nativeId = id;
+  return doc;
+}
