@@ -151,10 +151,19 @@ export function createHttpClient(overrides: Partial<FetchPolicy> = {}): HttpClie
         throw new FetchError('network', req.url, `Only http and https URLs are fetched, not ${url.protocol}`);
       }
       const maxBytes = req.maxBytes ?? policy.maxBytes;
+      // got and p-queue each leave a listener on the signal they are given: give them a per-request child of
+      // the run's signal, unlinked afterwards, so that a long harvest does not pile listeners on one signal.
+      const child = new AbortController();
+      const forward = () => child.abort(req.signal?.reason);
+      if (req.signal?.aborted) forward();
+      req.signal?.addEventListener('abort', forward, { once: true });
+      const scoped = { ...req, signal: child.signal };
       try {
-        return (await hostQueue(queues, req.url, policy).add(() => send(req, policy), { signal: req.signal })) as FetchResponse;
+        return (await hostQueue(queues, req.url, policy).add(() => send(scoped, policy), { signal: child.signal })) as FetchResponse;
       } catch (err) {
         throw toFetchError(err, req.url, maxBytes);
+      } finally {
+        req.signal?.removeEventListener('abort', forward);
       }
     },
   };

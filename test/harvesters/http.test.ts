@@ -107,3 +107,26 @@ describe('harvest HTTP client', () => {
     expect((await failure(createHttpClient().fetch({ url: 'not a url' }))).message).toContain('not a URL');
   });
 });
+
+describe('harvest HTTP client and the run signal', () => {
+  it('leaves no listener on the run signal after many requests, and still aborts through it', async () => {
+    server = await startTestServer([
+      { path: '/ok', handler: reply(200, 'ok') },
+      { path: '/slow', handler: (_r, res) => void setTimeout(() => res.end('late'), 2000) },
+    ]);
+    const client = createHttpClient({ ratePerSecond: 1000, concurrency: 4 });
+    const run = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 30; i++) await client.fetch({ url: `${server.url}/ok`, signal: run.signal });
+      const pending = client.fetch({ url: `${server.url}/slow`, signal: run.signal });
+      setTimeout(() => run.abort(), 100);
+      expect((await failure(pending)).code).toBe('aborted');
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+});
