@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { localOps } from './admin/ops.ts';
 import { formatReport } from './harvest/report.ts';
+import { createScheduler, schedulerEnabled, type Scheduler } from './harvest/scheduler.ts';
 
 export interface RunningHub {
   db: Db;
@@ -50,7 +51,9 @@ function listen(server: Server, port: number, host?: string): Promise<AddressInf
 }
 
 /** Starts the hub; resolves once it listens. */
-export async function startHub(config: HubConfig, logger: Logger, opts: { importSeeds?: boolean } = {}): Promise<RunningHub> {
+export async function startHub(
+  config: HubConfig, logger: Logger, opts: { importSeeds?: boolean; scheduler?: boolean } = {},
+): Promise<RunningHub> {
   const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
     if (opts.importSeeds) await importAndHarvestSeeds(db, config.seedsDir, logger);
@@ -63,7 +66,11 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { import
     const url = `http://${any ? '127.0.0.1' : config.host}:${address.port}`;
     if (!config.databaseUrl) setLockUrl(config.dataDir, url);
     logger.info({ url, baseUrl: config.baseUrl, store: db.kind }, 'moisson is listening');
+    // Started once the hub listens; stopped before the store closes (its running harvests are handed back).
+    const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger }) : null;
+    scheduler?.start();
     const close = async () => {
+      await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     };

@@ -1,8 +1,8 @@
 /**
  * Run orchestration (DESIGN §2, §6): harvester -> mapping -> store, one document at a time, with counts and one
  * report line per failed or warned record. One bad record never aborts a run; a harvester-level failure ends it
- * as `failed` (nothing processed) or `partial`, and the store keeps every record it had. Nothing is marked
- * withdrawn here: safe deletion belongs to a later step and needs `complete: true`.
+ * as `failed` (nothing processed) or `partial`, and the store keeps every record it had. At the end, the
+ * deletion policy (deletion.ts) withdraws the records missing upstream, only after a complete run.
  */
 import { getHarvester } from '../../harvesters/index.ts';
 import type { HarvestContext, HarvestLogger, HarvestWarning } from '../../harvesters/types.ts';
@@ -12,6 +12,7 @@ import type { Db } from '../store/db.ts';
 import { storedHashes, touchRecords, upsertRecord, type UpsertOutcome } from '../store/records.ts';
 import { addRunIssues, finishRun, lastCompleteRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
+import { applyDeletion } from './deletion.ts';
 import { contentHash, prepareDocument, relativeUrl, type PreparedDocument } from './prepare.ts';
 import { emptyCounts, type Progress, type RunReport } from './report.ts';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   log?: HarvestLogger;
   /** HTTP client for the harvester; by default one per run, limited by the source's `options.rateLimit`. */
   http?: HttpClient;
+  /** Called once the run row exists (not in a dry run): the scheduler records it on the job it leases. */
+  onRunStart?: (runId: number) => void | Promise<void>;
 }
 
 /** Unchanged documents are marked as seen in batches of this size. */
@@ -67,6 +70,7 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   const st = newState({ db, source, runId, dryRun, now, stored }, opts, since);
   let error: string | undefined;
   try {
+    if (runId !== null) await opts.onRunStart?.(runId);
     for await (const raw of harvester.harvest(source, st.ctx)) {
       await processDocument(st, raw);
       progress(st, opts.onProgress);
@@ -217,6 +221,27 @@ function progress(st: RunState, onProgress: RunOptions['onProgress']): void {
   onProgress({ seen, new: st.counts.new, changed, unchanged, failed, ...(st.ctx.total === undefined ? {} : { total: st.ctx.total }) });
 }
 
+/**
+ * The deletion policy, after the last touch and before the report is stored: withdrawn records (or, in a dry
+ * run, those that would be) are counted and listed, and a run that withdraws nothing says why. A store error
+ * here is a report line, not a failed run: every document was already processed.
+ */
+async function withdrawMissing(
+  st: RunState,
+  run: { startedAt: Date; status: RunReport['status']; complete: boolean; error?: string },
+): Promise<void> {
+  try {
+    const { withdrawn, lines } = await applyDeletion(st.db, {
+      ...run, source: st.source, runId: st.runId, dryRun: st.dryRun, incremental: st.ctx.incremental === true,
+      incompleteReasons: st.incompleteReasons, stored: st.stored, seen: st.firstSeen, lines: st.lines, at: st.now(),
+    });
+    st.counts.withdrawn = withdrawn.length;
+    st.lines.push(...lines);
+  } catch (err) {
+    st.lines.push({ nativeId: null, url: null, severity: 'error', path: '/', message: `withdrawal failed: ${(err as Error).message}` });
+  }
+}
+
 /** Stores the lines and the final status (unless dry run) and builds the report. */
 async function finish(st: RunState, startedAt: Date, error: string | undefined): Promise<RunReport> {
   const finished = error === undefined;
@@ -224,6 +249,7 @@ async function finish(st: RunState, startedAt: Date, error: string | undefined):
   // not filter by modification date. Only such a run may ever withdraw records.
   const complete = finished && st.incompleteReasons.length === 0 && !st.ctx.incremental;
   const status = finished ? 'succeeded' : st.counts.seen > 0 ? 'partial' : 'failed';
+  await withdrawMissing(st, { startedAt, status, complete, error });
   if (st.runId !== null) {
     for (let i = 0; i < st.lines.length; i += ISSUE_BATCH) {
       await addRunIssues(st.db, st.runId, st.lines.slice(i, i + ISSUE_BATCH));

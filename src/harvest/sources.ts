@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from '../schemas.ts';
+import { scheduleProblem } from './schedule.ts';
 import type { SourceDef } from '../store/sources.ts';
 
 export interface SourceProblem {
@@ -45,10 +46,14 @@ function urlProblem(def: SourceDef): string | null {
   return null;
 }
 
-/** Pass 2: checks a schema-valid definition against the world (folders, URLs). */
+/** Pass 2: checks a schema-valid definition against the world (folders, URLs) and its schedule against croner. */
 function crossProblems(def: SourceDef, prefix: string): SourceProblem[] {
+  const problems: SourceProblem[] = [];
   const problem = urlProblem(def);
-  return problem ? [{ path: `${prefix}url`, message: problem }] : [];
+  if (problem) problems.push({ path: `${prefix}url`, message: problem });
+  const schedule = def.schedule ? scheduleProblem(def.schedule) : null;
+  if (schedule) problems.push({ path: `${prefix}schedule`, message: schedule });
+  return problems;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { Db } from './db.ts';
 import { initial } from './migrations/001-initial.ts';
+import { jobsIdentity } from './migrations/002-jobs-identity.ts';
 
 export interface Migration {
   version: number;
@@ -11,7 +12,10 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'jobs-identity', sql: jobsIdentity },
+];
 
 export class MigrationError extends Error {
   constructor(message: string) {

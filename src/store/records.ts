@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { MdRecord } from '../../mappings/types.ts';
 import type { Db } from './db.ts';
+import { writeIdentity } from './identity.ts';
 import { queueOutbox } from './outbox.ts';
 
 /**
@@ -131,6 +132,8 @@ async function writeRecord(db: Db, id: string, input: UpsertInput, at: Date): Pr
     await history(db, id, change, input.contentHash, at, input.runId);
     await updateRecord(db, id, input, at);
   }
+  // Same transaction as the record: its identity keys never lag behind it (unchanged documents never get here).
+  await writeIdentity(db, id, input.record, !current);
   await queueOutbox(db, [id], 'upsert');
   return current ? 'changed' : 'new';
 }
@@ -187,6 +190,49 @@ export async function withdrawUnseen(
     await queueOutbox(t, ids, 'delete');
     return ids.length;
   });
+}
+
+/**
+ * Withdraws these records of the source (by native id), but only those still not seen since `seenBefore`:
+ * a record written or touched by the current run is never withdrawn, whatever the caller computed. Same
+ * effects as withdrawUnseen (history 'withdrawn', outbox 'delete'); returns the native ids withdrawn.
+ */
+export async function withdrawRecords(
+  db: Db,
+  sourceId: string,
+  nativeIds: string[],
+  opts: { seenBefore: Date; runId?: number; at?: Date },
+): Promise<string[]> {
+  if (nativeIds.length === 0) return [];
+  return db.tx(async (t) => {
+    const at = opts.at ?? new Date();
+    const r = await t.query<{ id: string; native_id: string }>(
+      `UPDATE records SET withdrawn_at = $4
+       WHERE source_id = $1 AND native_id = ANY($2::text[]) AND last_seen < $3 AND withdrawn_at IS NULL
+       RETURNING id, native_id`,
+      [sourceId, nativeIds, opts.seenBefore, at],
+    );
+    const ids = r.rows.map((row) => row.id);
+    if (ids.length === 0) return [];
+    await t.query(
+      `INSERT INTO record_history (record_id, run_id, changed_at, change, content_hash)
+       SELECT id, $2, $3, 'withdrawn', content_hash FROM records WHERE id = ANY($1::text[])`,
+      [ids, opts.runId ?? null, at],
+    );
+    await queueOutbox(t, ids, 'delete');
+    return r.rows.map((row) => row.native_id);
+  });
+}
+
+/** Native id -> the URL the record was last harvested from (its provenance), for these native ids. */
+export async function harvestedUrls(db: Db, sourceId: string, nativeIds: string[]): Promise<Map<string, string>> {
+  if (nativeIds.length === 0) return new Map();
+  const r = await db.query<{ native_id: string; url: string | null }>(
+    `SELECT native_id, record -> 'provenance' ->> 'url' AS url FROM records
+     WHERE source_id = $1 AND native_id = ANY($2::text[])`,
+    [sourceId, nativeIds],
+  );
+  return new Map(r.rows.filter((row) => row.url !== null).map((row) => [row.native_id, row.url!]));
 }
 
 /** Deletes records withdrawn before `withdrawnBefore` (the grace period is over), with their history. */

@@ -49,7 +49,7 @@ describe('directory harvester', () => {
       'iso/geopicardie-tache-urbaine.xml',
       'iso/owslib-iso-mi.xml',
       'iso/rennes-metropole-referentiel-adresse.xml',
-      'other/dimensions-wms-1.3.0.xml',
+      'other/geobretagne-featurecatalogue.xml',
     ]);
     expect(ctx.total).toBe(9);
     expect(ctx.warnings).toEqual([]);

@@ -1,3 +1,4 @@
+import { migrations } from '../../src/store/migrations.ts';
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -171,7 +172,7 @@ describe('openStore on an on-disk DATA_DIR', () => {
     db = await openStore({ dataDir: dir });
     expect(await getSource(db, 'kept')).toMatchObject({ id: 'kept' });
     const r = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
-    expect(r.rows[0].n).toBe(1);
+    expect(r.rows[0].n).toBe(migrations.length);
   });
 
   it('opens over a stale lock left by a dead process', async () => {

@@ -46,7 +46,8 @@ describe.each(backends)('migrations on $name', (backend) => {
       'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
     );
     expect(tables.rows.map((t) => t.tablename)).toEqual([
-      'harvest_runs', 'record_history', 'records', 'run_issues', 'schema_migrations', 'search_outbox', 'sources',
+      'harvest_jobs', 'harvest_runs', 'record_history', 'record_identity', 'records', 'run_issues', 'schema_migrations',
+      'search_outbox', 'sources',
     ]);
   });
 
