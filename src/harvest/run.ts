@@ -9,11 +9,12 @@ import type { HarvestContext, HarvestLogger, HarvestWarning } from '../../harves
 import { createHttpClient, type HttpClient } from '../../harvesters/http.ts';
 import type { RawDocument } from '../../mappings/types.ts';
 import type { Db } from '../store/db.ts';
-import { storedHashes, touchRecords, upsertRecord, type UpsertOutcome } from '../store/records.ts';
+import { storedHashes, touchRecords, type UpsertOutcome } from '../store/records.ts';
 import { addRunIssues, finishRun, lastCompleteRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 import { applyDeletion } from './deletion.ts';
 import { contentHash, prepareDocument, relativeUrl, type PreparedDocument } from './prepare.ts';
+import { createWriteBatch, type WriteBatch } from './batch.ts';
 import { emptyCounts, type Progress, type RunReport } from './report.ts';
 
 export type { Progress, RunReport } from './report.ts';
@@ -54,6 +55,8 @@ interface RunState {
   touch: string[];
   /** Why the harvester says its listing is not the whole catalogue (ctx.incomplete). */
   incompleteReasons: string[];
+  /** Documents mapped and waiting for their batched write. */
+  writes: WriteBatch;
   ctx: HarvestContext;
 }
 
@@ -76,10 +79,15 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
       progress(st, opts.onProgress);
       throwIfCancelled(opts.signal);
     }
+    await st.writes.flush();
+    // Writes are batched: one last event gives the final new / changed counts.
+    progress(st, opts.onProgress);
     await flushTouches(st, true);
   } catch (err) {
     error = (err as Error).message;
     opts.log?.warn({ err, source: source.id }, 'harvest stopped');
+    // What was mapped before the failure is still written: a partial run keeps every record it got.
+    await st.writes.flush().catch((e: unknown) => opts.log?.error({ err: e }, 'batched write failed'));
     await flushTouches(st, true).catch((e: unknown) => opts.log?.error({ err: e }, 'touchRecords failed'));
   }
   return finish(st, startedAt, error);
@@ -94,6 +102,7 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
     firstSeen: new Map(),
     touch: [],
     incompleteReasons: [],
+    writes: undefined as unknown as WriteBatch,
     ctx: {
       ...(since ? { since } : {}),
       incomplete: (reason) => {
@@ -106,7 +115,21 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
       warn: (w) => harvestWarning(st, w, opts.onProgress),
     },
   };
+  st.writes = createWriteBatch(base.db, { sourceId: base.source.id, runId: base.runId, now: base.now }, {
+    stored: (w, outcome) => counted(st, w.doc, outcome),
+    failed: (w, err) => {
+      st.counts.failed++;
+      st.lines.push(...w.doc.lines, storeErrorLine(w.doc, w.raw, err));
+    },
+  });
   return st;
+}
+
+/** Counts a document whose fate is known, with its mapping lines. */
+function counted(st: RunState, doc: PreparedDocument, outcome: UpsertOutcome): void {
+  st.counts[outcome]++;
+  st.lines.push(...doc.lines);
+  if (doc.lines.length > 0) st.counts.warned++;
 }
 
 /** The source's politeness settings (options.rateLimit in requests/s) over the default policy. */
@@ -152,15 +175,8 @@ async function processDocument(st: RunState, raw: RawDocument): Promise<void> {
     return;
   }
   const { doc } = prepared;
-  try {
-    st.counts[await store(st, doc, raw)]++;
-  } catch (err) {
-    st.counts.failed++;
-    st.lines.push(...doc.lines, storeErrorLine(doc, raw, err));
-    return;
-  }
-  st.lines.push(...doc.lines);
-  if (doc.lines.length > 0) st.counts.warned++;
+  const outcome = await store(st, doc, raw);
+  if (outcome !== 'queued') counted(st, doc, outcome);
 }
 
 /**
@@ -182,26 +198,18 @@ function storeErrorLine(doc: PreparedDocument, raw: RawDocument, err: unknown): 
 
 /**
  * Decides new / changed / unchanged against the hashes read at the start; unchanged documents are only touched
- * (no write, no history, no outbox row), the others go through upsertRecord, whose answer is authoritative.
+ * (no write, no history, no outbox row), the others are queued for the batched write (batch.ts), whose answer
+ * is authoritative.
  */
-async function store(st: RunState, doc: PreparedDocument, raw: RawDocument): Promise<UpsertOutcome> {
+async function store(st: RunState, doc: PreparedDocument, raw: RawDocument): Promise<UpsertOutcome | 'queued'> {
   const known = st.stored.get(doc.nativeId);
   if (known === doc.contentHash) {
     if (!st.dryRun) await queueTouch(st, doc.nativeId);
     return 'unchanged';
   }
   if (st.dryRun) return known === undefined ? 'new' : 'changed';
-  const { outcome } = await upsertRecord(st.db, {
-    sourceId: st.source.id,
-    nativeId: doc.nativeId,
-    record: doc.record,
-    original: raw.bytes,
-    mediaType: raw.mediaType,
-    contentHash: doc.contentHash,
-    runId: st.runId ?? undefined,
-    at: st.now(),
-  });
-  return outcome;
+  await st.writes.add({ doc, raw });
+  return 'queued';
 }
 
 async function queueTouch(st: RunState, nativeId: string): Promise<void> {

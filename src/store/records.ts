@@ -115,14 +115,15 @@ export async function upsertRecord(db: Db, input: UpsertInput): Promise<{ id: st
   const seen = await selectState(db, id, false);
   if (seen && seen.content_hash === input.contentHash && !seen.withdrawn_at) return { id, outcome: 'unchanged' };
   const at = input.at ?? new Date();
-  const outcome = await db.tx((t) => writeRecord(t, id, input, at));
+  const outcome = await db.tx((t) => upsertRecordIn(t, id, input, at));
   return { id, outcome };
 }
 
-async function writeRecord(db: Db, id: string, input: UpsertInput, at: Date): Promise<UpsertOutcome> {
+/** The write path of one record, inside a caller's transaction (upsertRecord, and the batch path for changes). */
+export async function upsertRecordIn(db: Db, id: string, input: UpsertInput, at: Date): Promise<UpsertOutcome> {
   const current = await selectState(db, id, true);
   if (!current) {
-    if (!(await insertRecord(db, id, input, at))) return writeRecord(db, id, input, at);
+    if (!(await insertRecord(db, id, input, at))) return upsertRecordIn(db, id, input, at);
     await insertHistoryEvent(db, id, 'new', input.contentHash, at, input.runId);
   } else {
     const sameContent = current.content_hash === input.contentHash;
