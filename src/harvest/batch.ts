@@ -53,9 +53,7 @@ export function createWriteBatch(
       }
     }
   }
-  async function flush(): Promise<void> {
-    if (pending.length === 0) return;
-    const batch = pending.splice(0, pending.length);
+  async function write(batch: PendingWrite[]): Promise<void> {
     const at = run.now();
     let results: { outcome: UpsertOutcome }[];
     try {
@@ -65,10 +63,20 @@ export function createWriteBatch(
     }
     results.forEach((r, i) => sink.stored(batch[i], r.outcome));
   }
+  // One batch may be in flight while the next one is mapped: on PostgreSQL the server writes while this
+  // process parses (on PGlite both share the thread, and it costs nothing). Never more than one, so memory
+  // stays bounded and batches are written in order.
+  let inFlight: Promise<void> = Promise.resolve();
+  async function flush(): Promise<void> {
+    await inFlight;
+    if (pending.length > 0) await write(pending.splice(0, pending.length));
+  }
   return {
     async add(w) {
       pending.push(w);
-      if (pending.length >= size) await flush();
+      if (pending.length < size) return;
+      await inFlight;
+      inFlight = write(pending.splice(0, pending.length));
     },
     flush,
   };
