@@ -7,7 +7,7 @@ import { HarvestError, type HarvestContext } from '../types.ts';
 import { FetchError } from '../http.ts';
 import { parseCapabilities, type CswCapabilities } from './capabilities.ts';
 import { getCapabilitiesUrl, getRecordsBody, getRecordsUrl, type GetRecordsQuery } from './requests.ts';
-import { CswResponseError, parseGetRecords, readXml, type GetRecordsPage } from './responses.ts';
+import { CswResponseError, readGetRecords, readXml, type GetRecordsPage } from './responses.ts';
 
 /** GetCapabilities; any failure is a HarvestError naming the URL (nothing can be listed without it). */
 export async function fetchCapabilities(endpoint: string, ctx: HarvestContext): Promise<CswCapabilities> {
@@ -41,7 +41,7 @@ export async function fetchPage(req: PageRequest, ctx: HarvestContext): Promise<
   const headers: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9' };
   if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
   const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: ctx.signal });
-  return { ...parseGetRecords(readXml(res, req.url), req.url), fetchedAt: res.fetchedAt };
+  return { ...readGetRecords(res, req.url), fetchedAt: res.fetchedAt };
 }
 
 /**

@@ -1,13 +1,19 @@
 /**
  * Reading CSW answers: the checks every answer goes through (an HTML page served with status 200, a media type
  * that is not XML, a truncated or unsafe document, an ows:ExceptionReport), and a GetRecords page split into
- * its records, each written back as a standalone document with its namespace declarations (serializeElement),
- * so that the stored original is exactly the record the server sent.
+ * its records, each a standalone document: the record's text as the server sent it, with the namespace
+ * declarations it inherits (split.ts, one streaming pass). Pages the streaming pass declines (errors, another
+ * root, a DOCTYPE) are read as a tree, which names the error, or writes each record back (serializeElement).
  */
 import type { RawDocument } from '../../mappings/types.ts';
-import { attribute, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement } from '../../mappings/xml/index.ts';
+import {
+  attribute, decodeXml, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement,
+} from '../../mappings/xml/index.ts';
 import type { FetchResponse } from '../http.ts';
 import { NS_CSW, NS_DC, NS_DCAT, NS_DCT, NS_GMD } from './requests.ts';
+import { splitGetRecords, type PageRecord, type RecordsPage } from './split.ts';
+
+export type { PageRecord } from './split.ts';
 
 const NS_OWS = ['http://www.opengis.net/ows', 'http://www.opengis.net/ows/1.1', 'http://www.opengis.net/ows/2.0'];
 const NS_GCO = 'http://www.isotc211.org/2005/gco';
@@ -35,12 +41,7 @@ const XML_TYPES = new Set(['application/xml', 'text/xml', '', 'text/plain', 'app
 
 /** Parses an answer after the checks that make a clear error of a non-XML answer; throws CswResponseError. */
 export function readXml(res: FetchResponse, requestUrl: string): XmlElement {
-  if (res.mediaType === 'text/html' || res.mediaType === 'application/xhtml+xml' || looksLikeHtml(res.body)) {
-    throw new CswResponseError('html', requestUrl, `${requestUrl} answered an HTML page (HTTP ${res.status}, ${res.mediaType || 'no content type'}), not CSW XML`);
-  }
-  if (!XML_TYPES.has(res.mediaType) && !res.mediaType.endsWith('+xml')) {
-    throw new CswResponseError('media_type', requestUrl, `${requestUrl} answered ${res.mediaType}, not XML`);
-  }
+  checkXmlAnswer(res, requestUrl);
   let root: XmlElement;
   try {
     root = parseXml(res.body).root;
@@ -55,6 +56,39 @@ export function readXml(res: FetchResponse, requestUrl: string): XmlElement {
     throw new CswResponseError('exception', requestUrl, `${requestUrl} answered an ExceptionReport ${exception.code}${locator}${text}`, exception.code);
   }
   return root;
+}
+
+/** parseXml's default size limit: a bigger page goes to parseXml, which refuses it. */
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a GetRecords answer: the checks of readXml, then one streaming pass that splits the page into its
+ * records; a page that pass declines is read by readXml and parseGetRecords, which throw the exact
+ * CswResponseError (or, for a DOCTYPE without entities, split the tree).
+ */
+export function readGetRecords(res: FetchResponse, requestUrl: string): GetRecordsPage {
+  checkXmlAnswer(res, requestUrl);
+  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedText(res.body)) : undefined;
+  return page ?? parseGetRecords(readXml(res, requestUrl), requestUrl);
+}
+
+/** The page as text ('' when undecodable: the streaming pass then declines, and parseXml names the error). */
+function decodedText(body: Buffer): string {
+  try {
+    return decodeXml(body).text;
+  } catch {
+    return '';
+  }
+}
+
+/** Refuses HTML pages and non-XML media types before any parsing. */
+function checkXmlAnswer(res: FetchResponse, requestUrl: string): void {
+  if (res.mediaType === 'text/html' || res.mediaType === 'application/xhtml+xml' || looksLikeHtml(res.body)) {
+    throw new CswResponseError('html', requestUrl, `${requestUrl} answered an HTML page (HTTP ${res.status}, ${res.mediaType || 'no content type'}), not CSW XML`);
+  }
+  if (!XML_TYPES.has(res.mediaType) && !res.mediaType.endsWith('+xml')) {
+    throw new CswResponseError('media_type', requestUrl, `${requestUrl} answered ${res.mediaType}, not XML`);
+  }
 }
 
 /** An HTML page whatever its declared type: a doctype or an <html> start after the prolog. */
@@ -83,22 +117,19 @@ export function exceptionOf(root: XmlElement): OwsException | undefined {
 }
 
 /** One GetRecords page as the server described it, and the records it really holds. */
-export interface GetRecordsPage {
-  matched?: number;
-  /** numberOfRecordsReturned as announced (servers lie: the harvester counts `records`). */
-  returned?: number;
-  nextRecord?: number;
-  records: XmlElement[];
-}
+export type GetRecordsPage = RecordsPage;
 
-/** Reads csw:GetRecordsResponse/csw:SearchResults; throws CswResponseError('unexpected') for any other root. */
+/**
+ * Reads csw:GetRecordsResponse/csw:SearchResults from a tree (the path of pages the streaming split declines,
+ * and the reference the split is tested against); throws CswResponseError('unexpected') for any other root.
+ */
 export function parseGetRecords(root: XmlElement, requestUrl: string): GetRecordsPage {
   if (!(root.uri === NS_CSW && root.local === 'GetRecordsResponse')) {
     throw new CswResponseError('unexpected', requestUrl, `${requestUrl} answered {${root.uri}}${root.local}, not a csw:GetRecordsResponse`);
   }
   const results = first(root, [NS_CSW, 'SearchResults']);
   if (!results) throw new CswResponseError('unexpected', requestUrl, `${requestUrl} answered a GetRecordsResponse without csw:SearchResults`);
-  const page: GetRecordsPage = { records: elements(results) };
+  const page: GetRecordsPage = { records: elements(results).map(treeRecord) };
   const count = (name: string): number | undefined => {
     const v = attribute(results, '', name);
     const n = v === undefined ? Number.NaN : Number(v.trim());
@@ -113,8 +144,21 @@ export function parseGetRecords(root: XmlElement, requestUrl: string): GetRecord
   return page;
 }
 
+/** A record of a tree, written back as a standalone document. */
+function treeRecord(el: XmlElement): PageRecord {
+  const id = treeRecordId(el);
+  const record: PageRecord = { uri: el.uri, local: el.local, xml: serializeElement(el) };
+  if (id !== undefined) record.id = id;
+  return record;
+}
+
 /** The identifier a record carries: gmd:fileIdentifier, dc:identifier, or the DCAT dataset's dct:identifier / IRI. */
-export function recordId(record: XmlElement): string | undefined {
+export function recordId(record: PageRecord): string | undefined {
+  return record.id;
+}
+
+/** recordId on a tree (split.ts reads the same elements from the stream). */
+function treeRecordId(record: XmlElement): string | undefined {
   if (record.uri === NS_GMD || record.uri === NS_GMI) return clean(textOf(first(record, [NS_GMD, 'fileIdentifier'], [NS_GCO, 'CharacterString'])));
   if (record.uri === NS_CSW) return clean(textOf(first(record, [NS_DC, 'identifier'])));
   if (record.uri === NS_RDF && record.local === 'RDF') {
@@ -130,10 +174,10 @@ function clean(s: string): string | undefined {
 }
 
 /** A record of a page as the document the orchestrator maps: standalone bytes, media type, native id, URL. */
-export function recordDocument(record: XmlElement, id: string | undefined, requestUrl: string, fetchedAt: string, position: number): RawDocument {
+export function recordDocument(record: PageRecord, id: string | undefined, requestUrl: string, fetchedAt: string, position: number): RawDocument {
   const isRdf = record.uri === NS_RDF && record.local === 'RDF';
   const doc: RawDocument = {
-    bytes: Buffer.from(serializeElement(record), 'utf8'),
+    bytes: Buffer.from(record.xml, 'utf8'),
     mediaType: isRdf ? 'application/rdf+xml' : 'application/xml',
     url: `${requestUrl}#${id === undefined ? `record-${position}` : encodeURIComponent(id)}`,
     fetchedAt,
