@@ -12,6 +12,7 @@ import {
   type OnlineResource, type RawDocument, type ResponsibleParty,
 } from './types.ts';
 import { attribute, locate, parseXml, qualifiedName, select, textOf, XmlError, type Step, type XmlElement } from './xml/index.ts';
+import { emptyRecord } from './record.ts';
 
 export const NS_CSW = 'http://www.opengis.net/cat/csw/2.0.2';
 const NS_DC = 'http://purl.org/dc/elements/1.1/';
@@ -65,28 +66,19 @@ function readRecord(ctx: Ctx, root: XmlElement): MdRecord {
   const constraints = readRights(root);
   const links = readLinks(ctx, root);
   const record: MdRecord = {
+    ...emptyRecord(),
     identifier: identifier ?? null,
     ...readType(ctx, root),
-    metadataContacts: [],
-    locales: [],
     title: title ?? '',
     alternateTitles: texts(root, dct('alternative')),
-    translations: {},
-    resourceIdentifiers: [],
     dates: readDates(ctx, root),
-    status: [],
     resourceContacts: readParties(root),
     keywords,
     topicCategories,
     resourceLanguages: unique(texts(root, dc('language'))),
     bboxes: readBboxes(ctx, root),
     geographicDescriptions: unique(texts(root, dct('spatial'))),
-    temporalExtents: [],
-    spatialRepresentationTypes: [],
-    spatialResolutions: [],
-    referenceSystems: [],
     constraints,
-    conformity: [],
     distributionFormats: unique(texts(root, dc('format'))).map((name) => ({ name })),
     onlineResources: links.online,
     graphicOverviews: links.overviews,

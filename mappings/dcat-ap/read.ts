@@ -15,6 +15,7 @@ import { readParties } from './read-parties.ts';
 import * as res from './read-resource.ts';
 import { readService } from './read-service.ts';
 import { DCAT, DCT, FOAF, HYDRA } from './vocab.ts';
+import { emptyRecord } from '../record.ts';
 
 /** Maps one DCAT document. Throws MappingError when it is not RDF, not readable, or holds no record resource. */
 export function readDcatAp(raw: RawDocument): MappingResult {
@@ -74,7 +75,7 @@ function readRecord(ctx: ReadContext, scope: string): MdRecord {
   const title = textIn(ctx, ctx.root, [DCT('title')]);
   if (!title.main) ctx.issues.push({ severity: 'error', path: rootPath(ctx), message: 'no dct:title' });
   const abstract = textIn(ctx, ctx.root, [DCT('description'), DCT('abstract')]);
-  const record = emptyRecord(ctx, scope, title.main ?? '');
+  const record = baseRecord(ctx, scope, title.main ?? '');
   assign(record, 'abstract', abstract.main);
   assign(record.translations, 'title', title.translations);
   assign(record.translations, 'abstract', abstract.translations);
@@ -111,33 +112,13 @@ function readHeader(ctx: ReadContext, record: MdRecord): void {
   assign(record, 'metadataLanguage', ctx.lang || recordLanguages[0] || record.resourceLanguages[0]);
 }
 
-function emptyRecord(ctx: ReadContext, scope: string, title: string): MdRecord {
+function baseRecord(ctx: ReadContext, scope: string, title: string): MdRecord {
   return {
+    ...emptyRecord(),
     identifier: recordIdentifier(ctx),
     hierarchyLevel: res.hierarchyLevel(ctx, scope),
-    metadataContacts: [],
-    locales: [],
     title,
     alternateTitles: literals(ctx, ctx.root, [DCT('alternative')]).map((t) => t.value.trim()),
-    translations: {},
-    resourceIdentifiers: [],
-    dates: [],
-    status: [],
-    resourceContacts: [],
-    keywords: [],
-    topicCategories: [],
-    resourceLanguages: [],
-    bboxes: [],
-    geographicDescriptions: [],
-    temporalExtents: [],
-    spatialRepresentationTypes: [],
-    spatialResolutions: [],
-    referenceSystems: [],
-    constraints: [],
-    conformity: [],
-    distributionFormats: [],
-    onlineResources: [],
-    graphicOverviews: [],
   };
 }
 

@@ -13,6 +13,7 @@ import {
   atom, authors, baseType, crsCategories, datasetFeedLink, datasetIdentifiers, georssBoxes, isoMetadataLink, languageOf,
   linksOf, selfUrl, textAt, updatedOf, type AtomLink, type FeedState,
 } from './read-feed.ts';
+import { emptyRecord } from '../record.ts';
 
 /** What a feed mapping reads from: the feed, the service entry that led to it, the URL it came from. */
 export interface FeedInput {
@@ -32,16 +33,13 @@ function baseRecord(input: FeedInput, hierarchyLevel: string): MdRecord {
   const rights = textAt(feed, atom('rights')) ?? textAt(serviceEntry, atom('rights'));
   const contacts = authors(feed, 'pointOfContact');
   const record: MdRecord = {
+    ...emptyRecord(),
     identifier: textAt(feed, atom('id')) ?? null,
     hierarchyLevel,
     metadataContacts: contacts,
-    locales: [],
     title: textAt(feed, atom('title')) ?? textAt(serviceEntry, atom('title')) ?? '',
-    alternateTitles: [], translations: {}, resourceIdentifiers: [], status: [], keywords: [], topicCategories: [],
     dates: updated ? [{ date: updated, type: 'revision' }] : [],
     resourceContacts: contacts.map((c) => ({ ...c })),
-    resourceLanguages: [], bboxes: [], geographicDescriptions: [], temporalExtents: [], spatialRepresentationTypes: [],
-    spatialResolutions: [], referenceSystems: [], conformity: [], distributionFormats: [], onlineResources: [], graphicOverviews: [],
     constraints: rights ? [rightsConstraint(rights)] : [],
   };
   if (!record.identifier) st.issues.push({ severity: 'warning', path: '/feed', message: 'feed without atom:id: record has no identifier' });

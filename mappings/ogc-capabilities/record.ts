@@ -16,6 +16,7 @@ import type {
   ServiceInfo,
 } from '../types.ts';
 import type { CapabilitiesSummary, LayerSummary, ReadState } from './summary.ts';
+import { emptyRecord } from '../record.ts';
 
 /** Above this many distinct layer boxes, the record keeps their union instead (swisstopo WMTS: 650 layers). */
 export const MAX_LISTED_BBOXES = 20;
@@ -29,31 +30,17 @@ export function serviceRecord(raw: RawDocument, sum: CapabilitiesSummary, st: Re
   if (!s.title) st.issues.push({ severity: 'warning', path: '/', message: 'capabilities without a service title' });
   const constraints = constraintsOf(s.fees, s.accessConstraints);
   const record: MdRecord = {
+    ...emptyRecord(),
     identifier: raw.nativeId ?? (isHttp(raw.url) ? raw.url : null),
     hierarchyLevel: 'service',
     metadataContacts: s.contacts.map((c) => ({ ...c, role: 'pointOfContact' })),
-    locales: [],
     title: s.title ?? '',
-    alternateTitles: [],
-    translations: {},
-    resourceIdentifiers: [],
-    dates: [],
-    status: [],
     resourceContacts: s.contacts,
     keywords: s.keywords,
-    topicCategories: [],
     resourceLanguages: sum.languages,
     bboxes: serviceBoxes(sum.layers.map((l) => l.bbox)),
-    geographicDescriptions: [],
-    temporalExtents: [],
-    spatialRepresentationTypes: [],
-    spatialResolutions: [],
-    referenceSystems: [],
     constraints,
-    conformity: [],
-    distributionFormats: [],
     onlineResources: onlineResources(raw, sum),
-    graphicOverviews: [],
     service: serviceInfo(sum),
   };
   if (s.abstract) record.abstract = s.abstract;
