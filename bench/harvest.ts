@@ -41,6 +41,14 @@ async function baseline(url: string): Promise<number> {
   return count;
 }
 
+/** With node --expose-gc: the heap still in use once the run is over (what the run keeps alive). */
+function heapAfterGc(): string {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return '';
+  gc();
+  return `  heap after GC ${mb(process.memoryUsage().heapUsed)}`;
+}
+
 async function timedRun(db: Db, source: SourceDef, label: string): Promise<void> {
   const started = performance.now();
   const r = await runHarvest(db, source);
@@ -48,7 +56,7 @@ async function timedRun(db: Db, source: SourceDef, label: string): Promise<void>
   const c = r.counts;
   console.log(`  ${label.padEnd(44)} ${(c.seen / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s  ` +
     `seen ${c.seen} new ${c.new} changed ${c.changed} unchanged ${c.unchanged} failed ${c.failed}  ` +
-    `outbox ${await outboxLag(db)}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+    `outbox ${await outboxLag(db)}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}${heapAfterGc()}`);
 }
 
 async function benchStore(name: string, options: StoreOptions, url: string): Promise<void> {
