@@ -71,7 +71,10 @@ export async function startHub(
     scheduler?.start();
     const close = async () => {
       await scheduler?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open until the client hangs up.
+      server.closeIdleConnections();
+      await closed;
       await db.close();
     };
     return { db, server, url, close };
