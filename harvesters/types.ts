@@ -42,6 +42,13 @@ export interface HarvestContext {
    * changed since then (minus a safety margin) and sets `incremental`; one that cannot ignores it.
    */
   readonly since?: Date;
+  /**
+   * How many records of this source the store held when the run started (0 on a first harvest). A harvester
+   * that can prepare documents for the mapping at some cost while it reads them (the CSW page splitter builds
+   * record trees) does so when most documents will be new, and not when most will come back unchanged and
+   * never be mapped.
+   */
+  readonly stored?: number;
   /** Set by the harvester when its listing was filtered by `since`: such a run lists only part of the catalogue. */
   incremental?: boolean;
   /**

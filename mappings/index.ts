@@ -4,12 +4,12 @@
  * cheap scan of the prolog and the root start tag; prefixes are never trusted, DESIGN §3); other documents on
  * their media type. DCAT, Dublin Core and Atom join the tables when their mappings are written.
  */
-import { readDublinCore } from './dublin-core.ts';
+import { readDublinCore, readDublinCoreElement } from './dublin-core.ts';
 import { readDcatAp } from './dcat-ap/read.ts';
-import { readIso19139 } from './iso19139/read.ts';
+import { readIso19139, readIso19139Element } from './iso19139/read.ts';
 import { mapInspireAtom } from './inspire-atom.ts';
 import { CAPABILITIES_ROOTS, mapWfs200, mapWms111, mapWms130, mapWmts100 } from './ogc-capabilities/index.ts';
-import { decodeXml } from './xml/index.ts';
+import { decodeXml, type XmlElement } from './xml/index.ts';
 import { MappingError, type MappingResult, type RawDocument } from './types.ts';
 
 /**
@@ -29,7 +29,9 @@ const NS = {
   che: 'http://www.geocat.ch/2008/che',
 } as const;
 
-const iso19139: DocumentMapping = (raw) => readIso19139(raw.bytes);
+/** ISO and Dublin Core read the harvester's tree when there is one (RawDocument.parsed), else parse the bytes. */
+const iso19139: DocumentMapping = (raw) => (raw.parsed ? readIso19139Element(raw.parsed) : readIso19139(raw.bytes));
+const dublinCore: DocumentMapping = (raw) => (raw.parsed ? readDublinCoreElement(raw.parsed, raw.url) : readDublinCore(raw));
 
 /** XML root `{namespace}localName` -> mapping. */
 const byRoot: Readonly<Record<string, DocumentMapping>> = {
@@ -42,9 +44,9 @@ const byRoot: Readonly<Record<string, DocumentMapping>> = {
   // DCAT / GeoDCAT-AP in RDF/XML (a catalogue file, GeoNetwork's CSW DCAT output): one resource mapped.
   ['{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF']: readDcatAp,
   // CSW Dublin Core records (GetRecords with outputSchema csw:Record, any element set).
-  [`{${NS.csw202}}Record`]: readDublinCore,
-  [`{${NS.csw202}}SummaryRecord`]: readDublinCore,
-  [`{${NS.csw202}}BriefRecord`]: readDublinCore,
+  [`{${NS.csw202}}Record`]: dublinCore,
+  [`{${NS.csw202}}SummaryRecord`]: dublinCore,
+  [`{${NS.csw202}}BriefRecord`]: dublinCore,
   // INSPIRE Atom download service and dataset feeds (with the harvest context the inspire-atom harvester adds).
   ['{http://www.w3.org/2005/Atom}feed']: mapInspireAtom,
   // OGC capabilities: one service record per document (mappings/ogc-capabilities/).
@@ -77,7 +79,7 @@ export function knownMappings(): KnownMappings {
  * media types) or when the mapping itself cannot read the document.
  */
 export function mapDocument(raw: RawDocument): MappingResult {
-  const root = xmlRoot(raw.bytes);
+  const root = raw.parsed ? rootName(raw.parsed) : xmlRoot(raw.bytes);
   if (root) return mappingForRoot(root)(raw);
   const mediaType = raw.mediaType.split(';')[0].trim().toLowerCase();
   const mapping = byMediaType[mediaType];
@@ -85,6 +87,10 @@ export function mapDocument(raw: RawDocument): MappingResult {
     throw new MappingError(`No mapping for media type ${mediaType || '(none)'}; ${knownList()}`);
   }
   return mapping(raw);
+}
+
+function rootName(el: XmlElement): XmlRootName {
+  return { name: el.prefix ? `${el.prefix}:${el.local}` : el.local, prefix: el.prefix, local: el.local, ns: el.uri };
 }
 
 function mappingForRoot(root: XmlRootName): DocumentMapping {
@@ -108,7 +114,8 @@ function mapWrapped(raw: RawDocument): MappingResult {
   if (`{${innerRoot.ns}}${innerRoot.local}` === `{${NS.csw202}}GetRecordByIdResponse`) {
     throw new MappingError('nested GetRecordByIdResponse', '/csw:GetRecordByIdResponse');
   }
-  return mappingForRoot(innerRoot)({ ...raw, bytes: inner });
+  const { parsed: _wrapper, ...rest } = raw;
+  return mappingForRoot(innerRoot)({ ...rest, bytes: inner });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@
  * JSON Schema).
  */
 
+import type { XmlElement } from './xml/tree.ts';
+
 /** ISO 639-2/B three-letter code, e.g. "fre", "eng" (kept as found when it is not one). */
 export type LanguageCode = string;
 
@@ -268,6 +270,12 @@ export interface RawDocument {
   mediaType: string;
   url: string;
   fetchedAt: string;
+  /**
+   * The root element of `bytes` as parseXml would give it, when the harvester already parsed the document
+   * (a CSW GetRecords page is parsed once, records and their trees together). XML mappings read it instead of
+   * parsing `bytes` again; whoever changes `bytes` must drop it.
+   */
+  parsed?: XmlElement;
 }
 
 /** Thrown by a mapping when the document cannot be mapped at all (not XML, wrong root, truncated…). */

@@ -41,7 +41,8 @@ export async function fetchPage(req: PageRequest, ctx: HarvestContext): Promise<
   const headers: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9' };
   if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
   const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: ctx.signal });
-  return { ...readGetRecords(res, req.url), fetchedAt: res.fetchedAt };
+  // Record trees are built with the split when the records will mostly be new (a first harvest), see split.ts.
+  return { ...readGetRecords(res, req.url, { trees: (ctx.stored ?? 0) === 0 }), fetchedAt: res.fetchedAt };
 }
 
 /**

@@ -10,14 +10,12 @@ import {
   attribute, decodeXml, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement,
 } from '../../mappings/xml/index.ts';
 import type { FetchResponse } from '../http.ts';
-import { NS_CSW, NS_DC, NS_DCAT, NS_DCT, NS_GMD } from './requests.ts';
-import { splitGetRecords, type PageRecord, type RecordsPage } from './split.ts';
+import { NS_CSW } from './requests.ts';
+import { splitGetRecords, treeRecordId, type PageRecord, type RecordsPage } from './split.ts';
 
 export type { PageRecord } from './split.ts';
 
 const NS_OWS = ['http://www.opengis.net/ows', 'http://www.opengis.net/ows/1.1', 'http://www.opengis.net/ows/2.0'];
-const NS_GCO = 'http://www.isotc211.org/2005/gco';
-const NS_GMI = 'http://www.isotc211.org/2005/gmi';
 const NS_RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
 export type CswErrorKind = 'exception' | 'html' | 'media_type' | 'xml' | 'unexpected';
@@ -63,12 +61,12 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a GetRecords answer: the checks of readXml, then one streaming pass that splits the page into its
- * records; a page that pass declines is read by readXml and parseGetRecords, which throw the exact
- * CswResponseError (or, for a DOCTYPE without entities, split the tree).
+ * records (with their trees when `trees`: see split.ts); a page that pass declines is read by readXml and
+ * parseGetRecords, which throw the exact CswResponseError (or, for a DOCTYPE without entities, split the tree).
  */
-export function readGetRecords(res: FetchResponse, requestUrl: string): GetRecordsPage {
+export function readGetRecords(res: FetchResponse, requestUrl: string, options: { trees?: boolean } = {}): GetRecordsPage {
   checkXmlAnswer(res, requestUrl);
-  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedText(res.body)) : undefined;
+  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedText(res.body), options) : undefined;
   return page ?? parseGetRecords(readXml(res, requestUrl), requestUrl);
 }
 
@@ -157,22 +155,6 @@ export function recordId(record: PageRecord): string | undefined {
   return record.id;
 }
 
-/** recordId on a tree (split.ts reads the same elements from the stream). */
-function treeRecordId(record: XmlElement): string | undefined {
-  if (record.uri === NS_GMD || record.uri === NS_GMI) return clean(textOf(first(record, [NS_GMD, 'fileIdentifier'], [NS_GCO, 'CharacterString'])));
-  if (record.uri === NS_CSW) return clean(textOf(first(record, [NS_DC, 'identifier'])));
-  if (record.uri === NS_RDF && record.local === 'RDF') {
-    const dataset = first(record, [NS_DCAT, 'Dataset']) ?? first(record, [NS_DCAT, 'DataService']);
-    return clean(textOf(first(dataset, [NS_DCT, 'identifier']))) ?? clean(attribute(dataset, NS_RDF, 'about') ?? '');
-  }
-  return undefined;
-}
-
-function clean(s: string): string | undefined {
-  const t = s.trim();
-  return t ? t : undefined;
-}
-
 /** A record of a page as the document the orchestrator maps: standalone bytes, media type, native id, URL. */
 export function recordDocument(record: PageRecord, id: string | undefined, requestUrl: string, fetchedAt: string, position: number): RawDocument {
   const isRdf = record.uri === NS_RDF && record.local === 'RDF';
@@ -183,5 +165,6 @@ export function recordDocument(record: PageRecord, id: string | undefined, reque
     fetchedAt,
   };
   if (id !== undefined) doc.nativeId = id;
+  if (record.root) doc.parsed = record.root;
   return doc;
 }

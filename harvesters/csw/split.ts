@@ -1,16 +1,19 @@
 /**
- * A GetRecords page split into standalone record documents in one streaming saxes pass, without building a
- * tree: each record is the page's own text for that element (verbatim: the producer's formatting, comments and
- * character references are kept), with the namespace declarations it inherits from csw:GetRecordsResponse and
- * csw:SearchResults added to its start tag. The pass also reads the SearchResults counts and each record's
- * identifier. Building the page tree and writing every record back cost ~2.5 ms per 30 KB record; this pass
- * costs about what saxes alone costs.
+ * A GetRecords page split into standalone record documents in one streaming saxes pass: each record is the
+ * page's own text for that element (verbatim: the producer's formatting, comments and character references are
+ * kept), with the namespace declarations it inherits from csw:GetRecordsResponse and csw:SearchResults added to
+ * its start tag. When asked (`trees`), the same pass builds each record's element tree, which the mapping then
+ * reads instead of parsing the record again: saxes is most of a first harvest's CPU, and this makes it one pass
+ * per record instead of two. A re-harvest, where most records come back unchanged and are never mapped, is
+ * cheaper without trees: text is then only read for identifiers. The pass also reads the SearchResults counts
+ * and each record's identifier.
  *
  * Anything unusual (another root element, a DOCTYPE, a well-formedness error, a limit) makes the splitter
  * decline: the caller then reads the page with parseXml, which gives the exact error (or, for a DOCTYPE without
  * entities, the records the tree-based path makes).
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { attribute, first, textOf, TreeBuilder, type XmlElement } from '../../mappings/xml/index.ts';
 import { NS_CSW, NS_DC, NS_DCAT, NS_DCT, NS_GMD } from './requests.ts';
 
 const NS_GCO = 'http://www.isotc211.org/2005/gco';
@@ -31,6 +34,11 @@ export interface PageRecord {
   local: string;
   /** The standalone document (XML declaration, then the record with its inherited declarations). */
   xml: string;
+  /**
+   * The tree parseXml would make of `xml` (lines counted in `xml`), when the page was split by the streaming
+   * pass; the tree-based path leaves it out and the mapping parses `xml`.
+   */
+  root?: XmlElement;
   /** gmd:fileIdentifier, dc:identifier, or the DCAT dataset's dct:identifier / IRI, when the record has one. */
   id?: string;
 }
@@ -48,9 +56,9 @@ export interface RecordsPage {
 class Declined extends Error {}
 
 /** Splits a decoded GetRecords page; undefined when the page must be read by parseXml instead. */
-export function splitGetRecords(text: string): RecordsPage | undefined {
+export function splitGetRecords(text: string, options: { trees?: boolean } = {}): RecordsPage | undefined {
   try {
-    return new PageSplitter(text).run();
+    return new PageSplitter(text, options.trees === true).run();
   } catch {
     // saxes errors, Declined, and anything unforeseen: the tree path decides (and names the error).
     return undefined;
@@ -64,8 +72,12 @@ interface OpenRecord {
   /** Qualified name as written, and the offset of the '<' of its start tag. */
   name: string;
   start: number;
-  /** Declarations on the record's own start tag (they win over the inherited ones). */
-  own: Record<string, string>;
+  /** Line of the record's '<' in the page. */
+  line: number;
+  /** The declarations it inherits, as attributes for its start tag. */
+  inherited: string;
+  /** The tree being built (trees mode), or the identifier being read from the stream. */
+  tree?: TreeBuilder;
   reader: IdReader;
 }
 
@@ -78,11 +90,14 @@ class PageSplitter {
   private inResults = false;
   private readonly page: RecordsPage = { records: [] };
   private record: OpenRecord | undefined;
-  /** Depth of the element whose text is the identifier, while it is open (-1 otherwise). */
+  private startLine = 1;
+  /** Without trees: depth of the element whose text is the identifier, while it is open (-1 otherwise). */
   private captureDepth = -1;
-  private readonly onText = (t: string): void => this.record?.reader.text(t);
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly trees: boolean,
+  ) {}
 
   run(): RecordsPage | undefined {
     const p = this.parser;
@@ -90,14 +105,25 @@ class PageSplitter {
     p.on('doctype', () => {
       throw new Declined();
     });
+    p.on('opentagstart', () => {
+      this.startLine = p.line;
+    });
     p.on('opentag', (tag) => this.open(tag as SaxesTagNS));
     p.on('closetag', () => this.close());
+    // Character data outside records (indentation between them) is not kept. Without trees, saxes does not
+    // even slice character data: the text handler is only on while an identifier is read.
+    if (this.trees) p.on('text', this.onText);
     p.on('cdata', (t) => {
-      if (this.captureDepth >= 0) this.onText(t);
+      if (this.trees || this.captureDepth >= 0) this.onText(t);
     });
     p.write(this.text).close();
     return this.resultsSeen ? this.page : undefined;
   }
+
+  private readonly onText = (t: string): void => {
+    const r = this.record;
+    if (r) r.tree ? r.tree.text(t) : r.reader.text(t);
+  };
 
   private open(tag: SaxesTagNS): void {
     const depth = this.depth++;
@@ -108,9 +134,11 @@ class PageSplitter {
     } else if (depth === 1) {
       if (!this.resultsSeen && tag.uri === NS_CSW && tag.local === 'SearchResults') this.openResults(tag);
     } else if (this.inResults) {
+      const r = this.record;
       if (depth === RECORD_DEPTH) this.openRecord(tag);
+      else if (r!.tree) r!.tree.open(tag, this.startLine - r!.line + 2);
       // Identifiers sit at most two levels below the record: deeper elements cost nothing more.
-      else if (depth <= RECORD_DEPTH + 2 && this.record!.reader.open(tag, depth - RECORD_DEPTH)) {
+      else if (depth <= RECORD_DEPTH + 2 && r!.reader.open(tag, depth - RECORD_DEPTH)) {
         this.captureDepth = depth;
         this.parser.on('text', this.onText);
       }
@@ -121,12 +149,12 @@ class PageSplitter {
     const depth = --this.depth;
     if (depth === this.captureDepth) {
       this.captureDepth = -1;
-      // Without a text handler saxes does not even slice character data: text is only read for identifiers.
       this.parser.off('text');
     }
     if (!this.inResults) return;
     if (depth === RECORD_DEPTH) this.closeRecord();
     else if (depth === 1) this.inResults = false;
+    else if (depth > RECORD_DEPTH) this.record!.tree?.close();
   }
 
   private openResults(tag: SaxesTagNS): void {
@@ -150,7 +178,20 @@ class PageSplitter {
     // attribute value), so the last '<' before here opens it. Offsets are UTF-16 indexes into the text.
     const start = this.text.lastIndexOf('<', this.parser.position - 1);
     if (!this.text.startsWith(tag.name, start + 1)) throw new Declined();
-    this.record = { uri: tag.uri, local: tag.local, name: tag.name, start, own: tag.ns, reader: idReader(tag.uri, tag.local) };
+    // Lines as parseXml counts them in the standalone document: the XML declaration is line 1 and the record's
+    // '<' is on line 2. An element's line is where its name ends, and a name followed by a newline counts on
+    // the next line: the page's record line is where its '<' is, the root's line depends on what follows the
+    // name in the standalone document (the inherited declarations, if any).
+    const newlineAfterName = /[\r\n]/.test(this.text.charAt(start + 1 + tag.name.length));
+    const line = this.startLine - (newlineAfterName ? 1 : 0);
+    const inherited = this.inheritedBindings(tag.ns);
+    const added = declarations(inherited);
+    this.record = { uri: tag.uri, local: tag.local, name: tag.name, start, line, inherited: added, reader: this.trees ? NO_ID : idReader(tag.uri, tag.local) };
+    if (!this.trees) return;
+    this.record.tree = new TreeBuilder();
+    const root = this.record.tree.open(tag, added === '' && newlineAfterName ? 3 : 2);
+    // As in the standalone document, the root declares what it inherits.
+    if (added !== '') root.declarations = { ...inherited, ...root.declarations };
   }
 
   private closeRecord(): void {
@@ -158,25 +199,32 @@ class PageSplitter {
     const end = this.parser.position;
     if (this.text.charCodeAt(end - 1) !== 0x3e /* > */) throw new Declined();
     const at = r.start + 1 + r.name.length;
-    const xml = XML_DECLARATION + this.text.slice(r.start, at) + this.inherited(r.own) + this.text.slice(at, end);
-    const id = r.reader.id();
-    this.page.records.push(id === undefined ? { uri: r.uri, local: r.local, xml } : { uri: r.uri, local: r.local, xml, id });
+    const xml = XML_DECLARATION + this.text.slice(r.start, at) + r.inherited + this.text.slice(at, end);
+    const root = r.tree?.root;
+    const id = root ? treeRecordId(root) : r.reader.id();
+    const record: PageRecord = { uri: r.uri, local: r.local, xml };
+    if (root) record.root = root;
+    if (id !== undefined) record.id = id;
+    this.page.records.push(record);
     this.record = undefined;
   }
 
   /**
    * Every binding of the ancestors that the record does not redeclare: a record may use a prefix anywhere,
-   * including in QName-valued content (xsi:type, gco:RecordType…) that no parser would notice.
+   * including in QName-valued content (xsi:type, gco:RecordType…) that no parser would notice. An empty URI
+   * only undeclares the default namespace: nothing to carry into a standalone document.
    */
-  private inherited(own: Record<string, string>): string {
-    let out = '';
-    for (const [prefix, uri] of Object.entries(this.scope)) {
-      // An empty URI only undeclares the default namespace: nothing to carry into a standalone document.
-      if (uri === '' || prefix in own) continue;
-      out += ` ${prefix ? `xmlns:${prefix}` : 'xmlns'}="${escapeAttribute(uri)}"`;
-    }
+  private inheritedBindings(own: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [prefix, uri] of Object.entries(this.scope)) if (uri !== '' && !(prefix in own)) out[prefix] = uri;
     return out;
   }
+}
+
+function declarations(bindings: Record<string, string>): string {
+  let out = '';
+  for (const [prefix, uri] of Object.entries(bindings)) out += ` ${prefix ? `xmlns:${prefix}` : 'xmlns'}="${escapeAttribute(uri)}"`;
+  return out;
 }
 
 /** Attribute values keep their whitespace characters, which a parser would otherwise normalise. */
@@ -253,6 +301,17 @@ function dcatReader(): IdReader {
 
 function rdfAbout(tag: SaxesTagNS): string | undefined {
   for (const a of Object.values(tag.attributes)) if (a.uri === NS_RDF && a.local === 'about') return a.value;
+  return undefined;
+}
+
+/** The same identifier read from a record's tree (the trees mode, and the tree path of responses.ts). */
+export function treeRecordId(record: XmlElement): string | undefined {
+  if (record.uri === NS_GMD || record.uri === NS_GMI) return clean(textOf(first(record, [NS_GMD, 'fileIdentifier'], [NS_GCO, 'CharacterString'])));
+  if (record.uri === NS_CSW) return clean(textOf(first(record, [NS_DC, 'identifier'])));
+  if (record.uri === NS_RDF && record.local === 'RDF') {
+    const dataset = first(record, [NS_DCAT, 'Dataset']) ?? first(record, [NS_DCAT, 'DataService']);
+    return clean(textOf(first(dataset, [NS_DCT, 'identifier']))) ?? clean(attribute(dataset, NS_RDF, 'about') ?? '');
+  }
   return undefined;
 }
 

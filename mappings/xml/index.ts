@@ -2,7 +2,7 @@
  * The safe, namespace-aware XML layer shared by the mappings and the harvesters: parse untrusted bytes into a
  * light element tree, walk it by (namespace URI, local name), locate elements for issues, write subtrees back.
  */
-export { parseXml, XmlError, type ParseOptions, type XmlDocument, type XmlErrorKind } from './parse.ts';
+export { parseXml, TreeBuilder, XmlError, type ParseOptions, type XmlDocument, type XmlErrorKind } from './parse.ts';
 export { decodeXml, type Decoded } from './decode.ts';
 export {
   attribute,

@@ -73,8 +73,7 @@ function stripBom(s: string): string {
 /** Builds the tree with one saxes pass; the first error aborts with its position. */
 function buildTree(text: string, maxDepth: number): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true, additionalNamespaces: dtdNamespaces(text) });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
+  const tree = new TreeBuilder();
   let startLine = 1;
   const fail = (message: string, kind: XmlErrorKind): never => {
     throw new XmlError(`${message} (line ${parser.line}, column ${parser.column})`, kind, parser.line, parser.column);
@@ -86,17 +85,11 @@ function buildTree(text: string, maxDepth: number): XmlElement {
     startLine = parser.line;
   });
   parser.on('opentag', (tag) => {
-    if (stack.length >= maxDepth) fail(`elements nested deeper than ${maxDepth}`, 'limit');
-    const el = toElement(tag, stack[stack.length - 1] ?? null, startLine);
-    if (el.parent) el.parent.children.push(el);
-    else root = el;
-    stack.push(el);
+    if (tree.depth >= maxDepth) fail(`elements nested deeper than ${maxDepth}`, 'limit');
+    tree.open(tag, startLine);
   });
-  parser.on('closetag', () => void stack.pop());
-  const onText = (t: string): void => {
-    const parent = stack[stack.length - 1];
-    if (parent) appendText(parent, t);
-  };
+  parser.on('closetag', () => tree.close());
+  const onText = (t: string): void => tree.text(t);
   parser.on('text', onText);
   parser.on('cdata', onText);
   try {
@@ -105,8 +98,42 @@ function buildTree(text: string, maxDepth: number): XmlElement {
     if (e instanceof XmlError) throw e;
     throw syntaxError(e as Error, parser.line, parser.column);
   }
-  if (!root) throw new XmlError('XML document has no root element', 'syntax', parser.line, parser.column);
-  return root;
+  if (!tree.root) throw new XmlError('XML document has no root element', 'syntax', parser.line, parser.column);
+  return tree.root;
+}
+
+/**
+ * Turns saxes events into the element tree: shared by parseXml and by readers that parse a bigger document
+ * once and keep trees of parts of it (a CSW GetRecords page split into its records).
+ */
+export class TreeBuilder {
+  private readonly stack: XmlElement[] = [];
+  root: XmlElement | undefined;
+
+  /** Elements open. */
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  /** A start tag; `line` is the line of its '<'. The first element opened is the root (its parent is null). */
+  open(tag: SaxesTagNS, line: number): XmlElement {
+    const parent = this.stack[this.stack.length - 1] ?? null;
+    const el = toElement(tag, parent, line);
+    if (parent) parent.children.push(el);
+    else this.root ??= el;
+    this.stack.push(el);
+    return el;
+  }
+
+  close(): void {
+    this.stack.pop();
+  }
+
+  /** Character data (text or CDATA) of the element open. */
+  text(t: string): void {
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) appendText(parent, t);
+  }
 }
 
 /**

@@ -105,6 +105,7 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
     writes: undefined as unknown as WriteBatch,
     ctx: {
       ...(since ? { since } : {}),
+      stored: base.stored.size,
       incomplete: (reason) => {
         st.incompleteReasons.push(reason);
         st.lines.push({ nativeId: null, url: null, severity: 'warning', path: '/', message: `listing incomplete: ${reason}` });
@@ -169,6 +170,8 @@ async function processDocument(st: RunState, raw: RawDocument): Promise<void> {
     return;
   }
   const prepared = prepareDocument(raw, st.source, st.firstSeen, hash);
+  // The harvester's tree (RawDocument.parsed) is not needed once mapped: not kept while the write is pending.
+  delete raw.parsed;
   if (!prepared.ok) {
     st.counts.failed++;
     st.lines.push(...prepared.lines);

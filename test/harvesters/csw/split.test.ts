@@ -20,8 +20,8 @@ function answer(body: Buffer | string, mediaType = 'application/xml'): FetchResp
   return { url: URL, status: 200, headers: {}, body: Buffer.from(body), mediaType, fetchedAt: '2025-05-01T00:00:00Z' };
 }
 
-const split = (page: Buffer | string): GetRecordsPage => {
-  const out = splitGetRecords(typeof page === 'string' ? page : decodeXml(page).text);
+const split = (page: Buffer | string, trees = false): GetRecordsPage => {
+  const out = splitGetRecords(typeof page === 'string' ? page : decodeXml(page).text, { trees });
   expect(out).toBeDefined();
   return out!;
 };
@@ -59,19 +59,26 @@ describe('splitGetRecords on the real GetRecords pages', () => {
   it.each(PAGES)('%s: same counts, ids and mapped records as the tree, verbatim well-formed records', (file) => {
     const bytes = fixture(file);
     const text = decodeXml(bytes).text;
-    const [streamed, reference, els] = [split(bytes), tree(bytes), treeRecords(bytes)];
+    const [streamed, reference, els] = [split(bytes, true), tree(bytes), treeRecords(bytes)];
     expect(withoutRecords(streamed)).toEqual(withoutRecords(reference));
+    // Without trees: the same records, ids and text, and no tree.
+    const lean = split(bytes);
+    expect(lean).toEqual({ ...streamed, records: streamed.records.map(({ root: _t, ...r }) => r) });
     expect(streamed.records.map((r) => [r.uri, r.local, r.id])).toEqual(reference.records.map((r) => [r.uri, r.local, r.id]));
     let from = 0;
     streamed.records.forEach((r, i) => {
       const standalone = parseXml(Buffer.from(r.xml, 'utf8')).root;
       expect([standalone.uri, standalone.local]).toEqual([r.uri, r.local]);
+      // The tree made in the same pass is the one parseXml makes of the standalone record, lines included.
+      expect(r.root).toEqual(standalone);
       const verbatim = unwrapped(r, els[i]);
       const at = text.indexOf(verbatim, from);
       expect(at).toBeGreaterThanOrEqual(from);
       from = at + verbatim.length;
       const [a, b] = [doc(r, i), doc(reference.records[i], i)];
-      const { bytes: _a, ...aMeta } = a;
+      expect(a.parsed).toBe(r.root);
+      expect(b.parsed).toBeUndefined();
+      const { bytes: _a, parsed: _p, ...aMeta } = a;
       const { bytes: _b, ...bMeta } = b;
       expect(aMeta).toEqual(bMeta);
       expect(mapDocument(a)).toEqual(mapDocument(b));
@@ -143,10 +150,22 @@ describe('splitGetRecords on synthetic pages', () => {
     const record = `<gmd:MD_Metadata note="a > b &amp; c"><!-- <gmd:fileIdentifier> in a comment -->
   <gmd:fileIdentifier><gco:CharacterString><![CDATA[id-]]>&#x31;</gco:CharacterString></gmd:fileIdentifier>
 </gmd:MD_Metadata>`;
-    const [r, empty] = split(isoPage(`${record}<gmd:MD_Metadata/>`)).records;
+    const [r, empty] = split(isoPage(`${record}<gmd:MD_Metadata/>`), true).records;
+    expect(split(isoPage(`${record}<gmd:MD_Metadata/>`)).records[0].id).toBe('id-1');
     expect(r.id).toBe('id-1');
     expect(r.xml.endsWith(record.slice('<gmd:MD_Metadata'.length))).toBe(true);
-    expect(empty).toEqual({ uri: GMD, local: 'MD_Metadata', xml: `${XML_DECLARATION}<gmd:MD_Metadata xmlns:csw="${CSW}" xmlns:gmd="${GMD}" xmlns:gco="${GCO}"/>` });
+    expect(r.root).toEqual(parseXml(r.xml).root);
+    expect(empty).toMatchObject({ uri: GMD, local: 'MD_Metadata', xml: `${XML_DECLARATION}<gmd:MD_Metadata xmlns:csw="${CSW}" xmlns:gmd="${GMD}" xmlns:gco="${GCO}"/>` });
+    expect(empty.root).toEqual(parseXml(empty.xml).root);
+  });
+
+  it('gives every element of the tree the line parseXml gives it in the standalone record', () => {
+    const own = `\n  xmlns:csw="${CSW}" xmlns:gmd="${GMD}"\n  xmlns:gco="${GCO}"`;
+    for (const [attrs, wrapper] of [[own, `xmlns:gmd="${GMD}"`], [own.replace(`xmlns:csw="${CSW}" `, ''), `xmlns:gmd="${GMD}"`], ['\n', `xmlns:gmd="${GMD}" xmlns:gco="${GCO}"`]]) {
+      for (const r of split(isoPage(`\n\n${isoRecord('r-1', 'Un', attrs)}\n${isoRecord('r-2', 'Deux', attrs)}`, wrapper), true).records) {
+        expect(r.root).toEqual(parseXml(r.xml).root);
+      }
+    }
   });
 
   it('takes the first fileIdentifier only, even when its text is blank, as the tree path does', () => {
