@@ -1,18 +1,22 @@
 /**
  * bench/harvest: end-to-end CSW harvest throughput into the store and the search outbox.
  *
- *   npm run bench:harvest                 (N=10000; N=… to change; DATABASE_URL=… to also run on PostgreSQL)
+ *   npm run bench:harvest                 (N=10000; N=… to change; DATABASE_URL=… to also run on PostgreSQL;
+ *                                          CHANGED=… records revised upstream before the last run, default N/100)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
- * records. Printed side by side: the baseline (the same pages fetched and split by plain HTTP, no mapping,
- * no store), the first harvest, a second full re-listing of the unchanged catalogue, and an incremental one;
- * records/s, outbox rows, peak RSS.
+ * records; it runs in a child process, as a real upstream catalogue runs on another machine, so the peak RSS
+ * printed per run is the harvester's alone (the server's is printed apart). Printed side by side: the baseline
+ * (the same pages fetched and split by plain HTTP, no mapping, no store), the first harvest, a second full
+ * re-listing of the unchanged catalogue, an incremental one with nothing changed upstream, and an incremental one
+ * after CHANGED records were revised upstream; records/s, requests, outbox rows, peak RSS. Each store gets its own
+ * server, so revisions made for one store are not seen by the next.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBenchCsw } from './lib/csw-server.ts';
+import { forkBenchCsw, type RemoteBenchCsw } from './lib/csw-server-process.ts';
 import { openStore, type Db, type StoreOptions } from '../src/store/db.ts';
 import { putSource, type SourceDef } from '../src/store/sources.ts';
 import { runHarvest } from '../src/harvest/run.ts';
@@ -22,6 +26,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.resolve(root, '..', 'shared', 'fixtures');
 const N = Number(process.env.N ?? 10_000);
 const PAGE = Number(process.env.PAGE ?? 100);
+const CHANGED = Number(process.env.CHANGED ?? Math.max(1, Math.round(N / 100)));
+/** One ISO record per root element, whatever its prefix (gmd:MD_Metadata, gmi:MI_Metadata, che:CHE_MD_Metadata). */
+const ISO_ROOT = /<(?:\w+:)?(?:\w+_)?M[DI]_Metadata[\s>]/g;
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -34,7 +41,7 @@ async function baseline(url: string): Promise<number> {
   for (let start = 1; start <= N; start += PAGE) {
     const res = await fetch(`${url}?service=CSW&version=2.0.2&request=GetRecords&startPosition=${start}&maxRecords=${PAGE}`);
     const text = await res.text();
-    count += text.split('<gmd:MD_Metadata').length - 1 + text.split('<gmi:MI_Metadata').length - 1;
+    count += text.match(ISO_ROOT)?.length ?? 0;
   }
   const s = (performance.now() - started) / 1000;
   console.log(`  baseline: fetch ${count} records, no mapping/store   ${(count / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s`);
@@ -49,48 +56,70 @@ function heapAfterGc(): string {
   return `  heap after GC ${mb(process.memoryUsage().heapUsed)}`;
 }
 
-async function timedRun(db: Db, source: SourceDef, label: string): Promise<void> {
+async function timedRun(db: Db, source: SourceDef, server: RemoteBenchCsw, label: string): Promise<void> {
+  const before = (await server.stats()).requests;
   const started = performance.now();
   const r = await runHarvest(db, source);
   const s = (performance.now() - started) / 1000;
+  const requests = (await server.stats()).requests - before;
   const c = r.counts;
-  console.log(`  ${label.padEnd(44)} ${(c.seen / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s  ` +
+  console.log(`  ${label.padEnd(48)} ${(c.seen / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s  requests ${requests}  ` +
     `seen ${c.seen} new ${c.new} changed ${c.changed} unchanged ${c.unchanged} failed ${c.failed}  ` +
     `outbox ${await outboxLag(db)}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}${heapAfterGc()}`);
 }
 
-async function benchStore(name: string, options: StoreOptions, url: string): Promise<void> {
+async function benchStore(name: string, options: StoreOptions): Promise<void> {
   console.log(`store: ${name}`);
-  const db = await openStore(options);
+  const server = await forkBenchCsw(fixtures, N);
   try {
-    const source: SourceDef = { id: 'bench', type: 'csw', url, enabled: true, options: { pageSize: PAGE, rateLimit: 1000 } };
-    await putSource(db, source);
-    await timedRun(db, source, 'first harvest');
-    await timedRun(db, { ...source, options: { ...source.options, incremental: false } }, 'second harvest, full re-listing, unchanged');
-    await timedRun(db, source, 'third harvest, incremental');
+    const db = await openStore(options);
+    try {
+      await harvests(db, server);
+    } finally {
+      if (options.schema) await db.query(`DROP SCHEMA ${options.schema} CASCADE`);
+      await db.close();
+    }
+    await serverLine(server);
   } finally {
-    if (options.schema) await db.query(`DROP SCHEMA ${options.schema} CASCADE`);
-    await db.close();
+    await server.close();
   }
 }
 
-const server = await startBenchCsw(fixtures, N);
+/** The four runs on one store: first, full re-listing, incremental with nothing changed, incremental after CHANGED revisions. */
+async function harvests(db: Db, server: RemoteBenchCsw): Promise<void> {
+  const source: SourceDef = { id: 'bench', type: 'csw', url: server.url, enabled: true, options: { pageSize: PAGE, rateLimit: 1000 } };
+  await putSource(db, source);
+  await timedRun(db, source, server, 'first harvest');
+  await timedRun(db, { ...source, options: { ...source.options, incremental: false } }, server, 'second harvest, full re-listing, unchanged');
+  await timedRun(db, source, server, 'third harvest, incremental, nothing changed');
+  const touched = await server.touch(CHANGED);
+  await timedRun(db, source, server, `fourth harvest, incremental, ${touched} revised`);
+}
+
+/** What the server child did: requests answered and its own peak RSS. */
+async function serverLine(server: RemoteBenchCsw): Promise<void> {
+  const st = await server.stats();
+  console.log(`  CSW server (child process): ${st.requests} requests, peak RSS ${mb(st.maxRss)}`);
+}
+
 console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores`);
+const server = await forkBenchCsw(fixtures, N);
 try {
   await baseline(server.url);
-  // STORES=pg or STORES=pglite runs one store only (peak RSS is per process).
-  const stores = (process.env.STORES ?? 'pglite,pg').split(',');
-  if (stores.includes('pglite')) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'moisson-bench-'));
-    try {
-      await benchStore('PGlite (embedded, on disk)', { dataDir: dir }, server.url);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (process.env.DATABASE_URL && stores.includes('pg')) {
-    await benchStore('PostgreSQL', { databaseUrl: process.env.DATABASE_URL, schema: `bench_${Date.now()}` }, server.url);
-  }
+  await serverLine(server);
 } finally {
   await server.close();
+}
+// STORES=pg or STORES=pglite runs one store only (peak RSS is per process).
+const stores = (process.env.STORES ?? 'pglite,pg').split(',');
+if (stores.includes('pglite')) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'moisson-bench-'));
+  try {
+    await benchStore('PGlite (embedded, on disk)', { dataDir: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+if (process.env.DATABASE_URL && stores.includes('pg')) {
+  await benchStore('PostgreSQL', { databaseUrl: process.env.DATABASE_URL, schema: `bench_${Date.now()}` });
 }

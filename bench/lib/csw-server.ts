@@ -3,6 +3,16 @@
  * fixture records of ../shared/fixtures/iso19139 with new fileIdentifiers (bench-000001…). It answers
  * GetCapabilities (pycsw's real capabilities document, with its DCP URLs pointed at this server) and GetRecords
  * in KVP or POST XML (startPosition / maxRecords); anything else gets an ows:ExceptionReport.
+ *
+ * Every record has a modification date, written as its gmd:dateStamp (a gco:DateTime) and filtered on as
+ * apiso:Modified / dct:modified, so that content and filter agree: a month before the server started (older than
+ * the harvester's one-day look-back, harvesters/csw/requests.ts sinceDate), or the time of the last touch(k),
+ * which revises k records spread over the catalogue. GetRecords honours the constraint an incremental harvest
+ * sends (OGC Filter comparisons on the modification date, joined by ogc:And); numberOfRecordsMatched, nextRecord
+ * and paging are computed over the records it selects. Any other constraint gets an ows:ExceptionReport rather
+ * than being ignored.
+ *
+ * In process here (startBenchCsw); bench/harvest runs it in a child process (csw-server-process.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,10 +22,33 @@ import path from 'node:path';
 export interface BenchCsw {
   url: string;
   requests: number;
+  /** Marks k records spread over the catalogue as modified now (new dateStamp); returns how many. */
+  touch(k: number): number;
   close(): Promise<void>;
 }
 
 const FILE_ID = /(<(?:\w+:)?fileIdentifier>\s*<(?:\w+:)?CharacterString>)[^<]*(<)/;
+const DATE_STAMP = /<((?:\w+:)?)dateStamp>\s*<((?:\w+:)?)Date(?:Time)?\b([^>]*)>[^<]*<\/\2Date(?:Time)?>\s*<\/\1dateStamp>/;
+/** Records not touched were modified this long before the server started. */
+const BASE_AGE_MS = 30 * 86_400_000;
+
+/** The generated catalogue: N records and their modification dates. */
+interface Catalogue {
+  templates: string[];
+  n: number;
+  base: Date;
+  /** Record number -> modification date, for the records touched since the start. */
+  touched: Map<number, Date>;
+}
+
+/** Tests a modification date against a constraint. */
+type DateTest = (modified: Date) => boolean;
+
+class CswException extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
 
 /** Standalone ISO records of the shared fixtures, without their XML declaration, as templates. */
 export function loadTemplates(fixtures: string): string[] {
@@ -23,33 +56,112 @@ export function loadTemplates(fixtures: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.xml'))
     .map((f) => readFileSync(path.join(dir, f), 'utf8').replace(/^\uFEFF?<\?xml[^>]*\?>\s*/, ''))
-    .filter((xml) => FILE_ID.test(xml));
+    .filter((xml) => FILE_ID.test(xml) && DATE_STAMP.test(xml));
 }
 
-/** Record number i (1-based) of the generated catalogue. */
-export function record(templates: string[], i: number): string {
-  return templates[(i - 1) % templates.length].replace(FILE_ID, `$1bench-${String(i).padStart(6, '0')}$2`);
+/** Record number i (1-based) of the generated catalogue, modified at `modified`. */
+export function record(templates: string[], i: number, modified: Date): string {
+  const stamp = modified.toISOString().replace(/\.\d+Z$/, 'Z');
+  return templates[(i - 1) % templates.length]
+    .replace(FILE_ID, `$1bench-${String(i).padStart(6, '0')}$2`)
+    .replace(DATE_STAMP, (_m, d: string, g: string, attrs: string) => `<${d}dateStamp><${g}DateTime${attrs}>${stamp}</${g}DateTime></${d}dateStamp>`);
 }
 
-function paging(url: URL, body: string): { start: number; max: number } {
-  const kvp = (k: string) => url.searchParams.get(k) ?? url.searchParams.get(k.toLowerCase()) ?? url.searchParams.get(k.toUpperCase());
+function modifiedOf(c: Catalogue, i: number): Date {
+  return c.touched.get(i) ?? c.base;
+}
+
+/** Marks k records, evenly spread from the first, as modified now. */
+function touch(c: Catalogue, k: number): number {
+  const count = Math.min(Math.max(0, Math.floor(k)), c.n);
+  const now = new Date();
+  for (let j = 0; j < count; j++) c.touched.set(Math.floor((j * c.n) / count) + 1, now);
+  return count;
+}
+
+type Kvp = (name: string) => string | undefined;
+
+function kvpOf(url: URL): Kvp {
+  return (k) => url.searchParams.get(k) ?? url.searchParams.get(k.toLowerCase()) ?? url.searchParams.get(k.toUpperCase()) ?? undefined;
+}
+
+function paging(kvp: Kvp, body: string): { start: number; max: number } {
   const attr = (k: string) => new RegExp(`${k}="(\\d+)"`).exec(body)?.[1];
   return { start: Number(kvp('startPosition') ?? attr('startPosition') ?? 1), max: Number(kvp('maxRecords') ?? attr('maxRecords') ?? 10) };
 }
 
-function getRecords(templates: string[], n: number, start: number, max: number): string {
-  const end = Math.min(n, start + max - 1);
+/** The constraint of a GetRecords, KVP or POST, as a date test; undefined when there is none. */
+function constraintOf(kvp: Kvp, body: string): DateTest | undefined {
+  const text = kvp('constraint');
+  if (text !== undefined) {
+    const language = kvp('constraintLanguage') ?? 'FILTER';
+    if (language.toUpperCase() !== 'FILTER') throw new CswException('InvalidParameterValue', `constraint language ${language} is not supported here`);
+    return filterTest(text);
+  }
+  const constraint = /<(?:\w+:)?Constraint\b[^>]*>([\s\S]*?)<\/(?:\w+:)?Constraint>/.exec(body)?.[1];
+  if (constraint === undefined) return undefined;
+  if (/<(?:\w+:)?CqlText\b/.test(constraint)) throw new CswException('InvalidParameterValue', 'CQL_TEXT is not supported here');
+  return filterTest(constraint);
+}
+
+const COMPARISON =
+  /<(?:\w+:)?PropertyIs(GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)>\s*<(?:\w+:)?PropertyName>([^<]*)<\/(?:\w+:)?PropertyName>\s*<(?:\w+:)?Literal>([^<]*)<\/(?:\w+:)?Literal>\s*<\/(?:\w+:)?PropertyIs\1>/g;
+/** What may surround the comparisons: the ogc:Filter element and ogc:And. */
+const FILTER_FRAME = /^(?:\s|<\/?(?:\w+:)?(?:Filter|And)\b[^>]*>)*$/;
+
+/** An OGC Filter made only of comparisons on the modification date joined by ogc:And, as a date test. */
+function filterTest(filter: string): DateTest {
+  const tests: DateTest[] = [];
+  const rest = filter.replace(COMPARISON, (_m, op: string, property: string, literal: string) => {
+    if (!/^(?:\w+:)?modified$/i.test(property.trim())) throw new CswException('InvalidParameterValue', `cannot filter on ${property}`);
+    const at = Date.parse(literal.trim());
+    if (Number.isNaN(at)) throw new CswException('InvalidParameterValue', `not a date: ${literal}`);
+    tests.push(comparison(op, at));
+    return '';
+  });
+  if (tests.length === 0 || !FILTER_FRAME.test(rest)) {
+    throw new CswException('InvalidParameterValue', 'only comparisons on apiso:Modified / dct:modified joined by ogc:And are supported here');
+  }
+  return (modified) => tests.every((t) => t(modified));
+}
+
+function comparison(op: string, at: number): DateTest {
+  if (op === 'GreaterThan') return (d) => d.getTime() > at;
+  if (op === 'GreaterThanOrEqualTo') return (d) => d.getTime() >= at;
+  if (op === 'LessThan') return (d) => d.getTime() < at;
+  return (d) => d.getTime() <= at;
+}
+
+/** Record numbers selected by the test, in order (the apiso:Identifier order); undefined for all of them. */
+function selected(c: Catalogue, test: DateTest | undefined): number[] | undefined {
+  if (!test) return undefined;
+  const ids: number[] = [];
+  for (let i = 1; i <= c.n; i++) if (test(modifiedOf(c, i))) ids.push(i);
+  return ids;
+}
+
+function getRecords(c: Catalogue, ids: number[] | undefined, start: number, max: number): string {
+  const matched = ids?.length ?? c.n;
+  const end = Math.min(matched, start + max - 1);
   const parts: string[] = [];
-  for (let i = start; i <= end; i++) parts.push(record(templates, i));
+  for (let p = start; p <= end; p++) {
+    const i = ids ? ids[p - 1] : p;
+    parts.push(record(c.templates, i, modifiedOf(c, i)));
+  }
   const returned = Math.max(0, end - start + 1);
-  const next = end >= n ? 0 : end + 1;
+  const next = end >= matched ? 0 : end + 1;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" version="2.0.2">
-<csw:SearchStatus timestamp="2026-11-22T00:00:00Z"/>
-<csw:SearchResults numberOfRecordsMatched="${n}" numberOfRecordsReturned="${returned}" nextRecord="${next}" recordSchema="http://www.isotc211.org/2005/gmd" elementSet="full">
+<csw:SearchStatus timestamp="${new Date().toISOString()}"/>
+<csw:SearchResults numberOfRecordsMatched="${matched}" numberOfRecordsReturned="${returned}" nextRecord="${next}" recordSchema="http://www.isotc211.org/2005/gmd" elementSet="full">
 ${parts.join('\n')}
 </csw:SearchResults>
 </csw:GetRecordsResponse>`;
+}
+
+function exceptionReport(code: string, text: string): string {
+  const escaped = text.replace(/[&<>]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return `<ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" version="1.0.0"><ows:Exception exceptionCode="${code}"><ows:ExceptionText>${escaped}</ows:ExceptionText></ows:Exception></ows:ExceptionReport>`;
 }
 
 /** pycsw's capabilities, pointed at this server, allowing pages of up to 1000 records (pycsw says 10). */
@@ -59,26 +171,35 @@ function caps(template: string, url: string): string {
     .replace(/(name="MaxRecordDefault">\s*<ows:Value>)\d+/, (_m, head: string) => `${head}1000`);
 }
 
+/** One request: status and XML body. */
+function answer(c: Catalogue, capsTemplate: string, url: URL, body: string): { status: number; xml: string } {
+  const kvp = kvpOf(url);
+  const request = (kvp('request') ?? /<(?:\w+:)?(\w+)[\s>]/.exec(body.replace(/<\?xml[^>]*\?>/, ''))?.[1] ?? '').toLowerCase();
+  if (request === 'getcapabilities') return { status: 200, xml: caps(capsTemplate, `${url.origin}/csw`) };
+  if (request !== 'getrecords') return { status: 400, xml: exceptionReport('OperationNotSupported', request) };
+  try {
+    const { start, max } = paging(kvp, body);
+    return { status: 200, xml: getRecords(c, selected(c, constraintOf(kvp, body)), start, max) };
+  } catch (e) {
+    if (!(e instanceof CswException)) throw e;
+    return { status: 400, xml: exceptionReport(e.code, e.message) };
+  }
+}
+
 export async function startBenchCsw(fixtures: string, n: number): Promise<BenchCsw> {
-  const templates = loadTemplates(fixtures);
+  const c: Catalogue = { templates: loadTemplates(fixtures), n, base: new Date(Date.now() - BASE_AGE_MS), touched: new Map() };
   const capsTemplate = readFileSync(path.join(fixtures, 'csw', 'getcapabilities', 'pycsw-apiso-inspire-capabilities.xml'), 'utf8');
   const state = { requests: 0 };
   let base = '';
   const server: Server = createServer((req, res) => {
     state.requests++;
     let body = '';
-    req.on('data', (c) => (body += c));
+    req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', base);
-      const request = (url.searchParams.get('request') ?? url.searchParams.get('REQUEST') ?? /<(?:\w+:)?(\w+)[\s>]/.exec(body.replace(/<\?xml[^>]*\?>/, ''))?.[1] ?? '').toLowerCase();
+      const { status, xml } = answer(c, capsTemplate, new URL(req.url ?? '/', base), body);
+      res.statusCode = status;
       res.setHeader('content-type', 'application/xml; charset=utf-8');
-      if (request === 'getcapabilities') return res.end(caps(capsTemplate, `${base}/csw`));
-      if (request === 'getrecords') {
-        const { start, max } = paging(url, body);
-        return res.end(getRecords(templates, n, start, max));
-      }
-      res.statusCode = 400;
-      res.end(`<ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" version="1.0.0"><ows:Exception exceptionCode="OperationNotSupported"><ows:ExceptionText>${request}</ows:ExceptionText></ows:Exception></ows:ExceptionReport>`);
+      res.end(xml);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,6 +207,7 @@ export async function startBenchCsw(fixtures: string, n: number): Promise<BenchC
   return {
     url: `${base}/csw`,
     get requests() { return state.requests; },
+    touch: (k) => touch(c, k),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
