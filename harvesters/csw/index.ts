@@ -100,25 +100,43 @@ interface Listing {
   failures: number;
 }
 
+/** A page request in flight: its outcome is kept, never thrown, until the loop reads it. */
+interface InFlight {
+  req: PageRequest;
+  start: number;
+  result: Promise<{ page: FetchedPage } | { err: unknown }>;
+}
+
+function request(l: Listing, ctx: HarvestContext): InFlight {
+  const q = { ...l.plan.query, startPosition: l.paging.start, maxRecords: l.paging.size };
+  const req = pageRequest(l.plan.method, l.plan.url, q);
+  return { req, start: q.startPosition, result: fetchPage(req, ctx).then((page) => ({ page }), (err: unknown) => ({ err })) };
+}
+
+/**
+ * The paging loop. The next page is asked for as soon as this one is read, before its records are yielded:
+ * the server prepares it while this process maps and stores (requests stay one at a time).
+ */
 async function* listRecords(plan: HarvestPlan, ctx: HarvestContext): AsyncGenerator<RawDocument> {
   const l: Listing = { plan, paging: startPaging(plan.pageSize), seen: new Set(), duplicates: 0, yielded: 0, skipped: 0, first: true, failures: 0 };
+  let next: InFlight | undefined;
   while (!l.paging.done) {
     throwIfAborted(ctx.signal);
-    const q = { ...l.plan.query, startPosition: l.paging.start, maxRecords: l.paging.size };
-    const req = pageRequest(l.plan.method, l.plan.url, q);
-    let page: FetchedPage;
-    try {
-      page = await fetchPage(req, ctx);
-    } catch (err) {
-      onFailure(l, err, req, ctx);
+    const current = next ?? request(l, ctx);
+    next = undefined;
+    const outcome = await current.result;
+    if ('err' in outcome) {
+      onFailure(l, outcome.err, current.req, ctx);
       continue;
     }
+    const { page } = outcome;
     l.first = false;
     l.failures = 0;
     l.paging = afterPage(l.paging, { matched: page.matched, nextRecord: page.nextRecord, count: page.records.length });
     if (l.paging.matched !== undefined) ctx.total = l.paging.matched;
-    report(l.paging, ctx, req.url);
-    yield* pageDocuments(l, page, req, q.startPosition);
+    report(l.paging, ctx, current.req.url);
+    if (!l.paging.done && !ctx.signal.aborted) next = request(l, ctx);
+    yield* pageDocuments(l, page, current.req, current.start);
   }
   finish(l, ctx);
 }
