@@ -265,7 +265,7 @@ async function finish(st: RunState, startedAt: Date, error: string | undefined):
     for (let i = 0; i < st.lines.length; i += ISSUE_BATCH) {
       await addRunIssues(st.db, st.runId, st.lines.slice(i, i + ISSUE_BATCH));
     }
-    await finishRun(st.db, st.runId, { status, counts: st.counts, error: error ?? null, complete });
+    await finishRun(st.db, st.runId, { status, counts: st.counts, error: error ?? null, complete, at: st.now() });
   }
   const finishedAt = st.now();
   return {

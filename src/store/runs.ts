@@ -78,11 +78,11 @@ export async function startRun(db: Db, sourceId: string, opts: { dryRun?: boolea
 export async function finishRun(
   db: Db,
   id: number,
-  r: { status: RunStatus; counts: RunCounts; error?: string | null; complete: boolean },
+  r: { status: RunStatus; counts: RunCounts; error?: string | null; complete: boolean; at?: Date },
 ): Promise<void> {
   await db.query(
     `UPDATE harvest_runs SET status = $2, counts = $3, error = $4, complete = $5, finished_at = $6 WHERE id = $1`,
-    [id, r.status, JSON.stringify(r.counts), r.error ?? null, r.complete, new Date()],
+    [id, r.status, JSON.stringify(r.counts), r.error ?? null, r.complete, r.at ?? new Date()],
   );
 }
 

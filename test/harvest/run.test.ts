@@ -53,6 +53,10 @@ describe.each(backends)('runHarvest over a directory on $name', (backend) => {
   it('stores every good record, fails each bad document alone with a clear line, and stores the report', async () => {
     const report = await runHarvest(store.db, source, { now: clock('2025-03-01T10:00:00Z') });
     expect(report).toMatchObject({ sourceId: 'demo', status: 'succeeded', complete: true, dryRun: false });
+    // Both ends of the run come from the injected clock.
+    expect(await getRun(store.db, report.runId!)).toMatchObject({
+      startedAt: new Date('2025-03-01T10:00:00Z'), finishedAt: new Date('2025-03-01T10:00:00Z'),
+    });
     expect(report.counts).toEqual({ seen: 9, new: 6, changed: 0, unchanged: 0, failed: 3, withdrawn: 0, warned: 1 });
     const warnings = report.lines.filter((l) => l.severity === 'warning');
     expect(warnings).toEqual([expect.objectContaining({
