@@ -5,6 +5,7 @@
 import type { Db } from './db.ts';
 import { initial } from './migrations/001-initial.ts';
 import { jobsIdentity } from './migrations/002-jobs-identity.ts';
+import { storageExternal } from './migrations/003-storage-external.ts';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'jobs-identity', sql: jobsIdentity },
+  { version: 3, name: 'storage-external', sql: storageExternal },
 ];
 
 export class MigrationError extends Error {

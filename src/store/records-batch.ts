@@ -23,24 +23,53 @@ async function currentStates(db: Db, ids: string[]): Promise<Map<string, { hash:
   return new Map(r.rows.map((row) => [row.id, { hash: row.content_hash, withdrawn: row.withdrawn_at !== null }]));
 }
 
-/** Inserts the new records in one statement; returns the ids actually inserted (a concurrent writer may win). */
+/** The columns insertMany writes per row, in the order of `rowParams`; first_seen… come from one shared parameter. */
+const insertColumns = `id, source_id, native_id, identifier, hierarchy_level, title, record, original, media_type,
+  content_hash, first_seen, last_seen, last_changed`;
+const PARAMS_PER_ROW = 10;
+
+/**
+ * Rows per INSERT (1000 rows: 10 001 parameters): PostgreSQL's bind message counts parameters in 16 bits (at
+ * most 65535). A harvest batch (WRITE_BATCH, 100) always fits in one statement.
+ */
+const ROWS_PER_STATEMENT = 1000;
+
+/** One row's parameters, in `insertColumns` order; the original stays a Buffer (a bytea parameter). */
+function rowParams(p: Planned): unknown[] {
+  const r = p.input.record;
+  return [p.id, p.input.sourceId, p.input.nativeId, r.identifier ?? null, r.hierarchyLevel ?? null, r.title ?? null,
+    JSON.stringify(r), p.input.original, p.input.mediaType, p.input.contentHash];
+}
+
+/** `($2, …, $11, $1, $1, $1)` for row i: its own cells, then the shared timestamp ($1) three times. */
+function rowPlaceholders(i: number): string {
+  const first = 2 + i * PARAMS_PER_ROW;
+  const cells = Array.from({ length: PARAMS_PER_ROW }, (_, k) => `$${first + k}`);
+  return `(${cells.join(', ')}, $1, $1, $1)`;
+}
+
+/**
+ * Inserts the new records with one multi-row VALUES statement (per ROWS_PER_STATEMENT rows), one parameter per
+ * cell; returns the ids actually inserted (a concurrent writer may win). Not `unnest` over text arrays: there
+ * the original travelled as hex text inside a text[] literal, which PGlite escapes, measures and copies
+ * character by character in JavaScript. A plain bytea parameter is a Buffer that pg sends in binary, and that
+ * the PGlite adapter turns into hex with Buffer's native encoder. The column types of `records` type the
+ * parameters, so no casts are needed.
+ */
 async function insertMany(db: Db, rows: Planned[], at: Date): Promise<Set<string>> {
-  const col = <T>(f: (p: Planned) => T) => rows.map(f);
-  const r = await db.query<{ id: string }>(
-    `INSERT INTO records (id, source_id, native_id, identifier, hierarchy_level, title, record, original,
-       media_type, content_hash, first_seen, last_seen, last_changed)
-     SELECT id, source_id, native_id, identifier, hierarchy_level, title, record::jsonb, decode(original, 'hex'),
-       media_type, content_hash, $10, $10, $10
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-       $11::text[]) AS t(id, source_id, native_id, identifier, hierarchy_level, title, record, original, media_type, content_hash)
-     ON CONFLICT (id) DO NOTHING
-     RETURNING id`,
-    [col((p) => p.id), col((p) => p.input.sourceId), col((p) => p.input.nativeId), col((p) => p.input.record.identifier ?? null),
-      col((p) => p.input.record.hierarchyLevel ?? null), col((p) => p.input.record.title ?? null),
-      col((p) => JSON.stringify(p.input.record)), col((p) => p.input.original.toString('hex')), col((p) => p.input.mediaType), at,
-      col((p) => p.input.contentHash)],
-  );
-  return new Set(r.rows.map((row) => row.id));
+  const inserted = new Set<string>();
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+    const r = await db.query<{ id: string }>(
+      `INSERT INTO records (${insertColumns})
+       VALUES ${chunk.map((_, i) => rowPlaceholders(i)).join(', ')}
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [at, ...chunk.flatMap(rowParams)],
+    );
+    for (const row of r.rows) inserted.add(row.id);
+  }
+  return inserted;
 }
 
 async function historyAndIdentity(db: Db, rows: Planned[], at: Date): Promise<void> {

@@ -36,6 +36,27 @@ describe.each(backends)('batched upserts on $name', (backend) => {
     expect((await getHistory(store.db, recordId('s', 'b'))).map((h) => h.change)).toEqual(['new', 'changed']);
   });
 
+  it('keeps every byte of the originals, binary or empty, and a big document', async () => {
+    await addSource(store.db, 's');
+    const allBytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+    const big = Buffer.from(`<a>${'é'.repeat(100_000)}</a>`, 'utf8');
+    const inputs = [input('s', 'bin', allBytes), input('s', 'empty', Buffer.alloc(0)), input('s', 'big', big)];
+    expect((await upsertRecords(store.db, inputs)).map((r) => r.outcome)).toEqual(['new', 'new', 'new']);
+    for (const x of inputs) {
+      expect((await getOriginal(store.db, recordId('s', x.nativeId)))!.bytes.equals(x.original)).toBe(true);
+    }
+  });
+
+  it('writes a batch larger than one INSERT statement takes', async () => {
+    await addSource(store.db, 's');
+    const inputs = Array.from({ length: 1001 }, (_, i) => input('s', `n${i}`, `<r>${i}</r>`));
+    const results = await upsertRecords(store.db, inputs);
+    expect(results.every((r) => r.outcome === 'new')).toBe(true);
+    expect(await counts(store.db)).toEqual({ records: 1001, history: 1001, outbox: 1001 });
+    expect((await getOriginal(store.db, recordId('s', 'n1000')))!.bytes.toString()).toBe('<r>1000</r>');
+    expect((await getRecord(store.db, recordId('s', 'n1000')))!.record.title).toBe('Record n1000');
+  });
+
   it('writes nothing of a batch whose transaction fails', async () => {
     await addSource(store.db, 's');
     await expect(upsertRecords(store.db, [input('s', 'a', '<a/>'), input('nope', 'b', '<b/>')])).rejects.toThrow();

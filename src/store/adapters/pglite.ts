@@ -5,10 +5,15 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Connection, Driver, QueryResult } from '../db.ts';
 
-/** bytea as hex text, built by Buffer: PGlite's own serializer goes byte by byte through an array. */
-function byteaToHex(value: unknown): string {
+/**
+ * bytea parameters go as they are: PGlite's Bind message sends a serialized value that is an ArrayBuffer view
+ * in binary format, with no text encoding at all (its own bytea serializer builds hex text byte by byte
+ * through an array, and even Buffer's hex doubles the size and makes PGlite measure every character). Its
+ * typings say serializers return strings: hence the cast where the serializer is registered.
+ */
+function byteaAsBinary(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError('bytea parameter must be a Buffer or Uint8Array');
-  return '\\x' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  return value;
 }
 
 /** bytea arrives as hex text (bytea_output = hex); return a Buffer, as pg does. */
@@ -38,7 +43,7 @@ function connection(target: PgliteQueryable): Connection {
 export async function openPgliteDriver(dataDir: string): Promise<Driver> {
   const pglite = await PGlite.create(dataDir, {
     parsers: { [types.BYTEA]: hexToBuffer },
-    serializers: { [types.BYTEA]: byteaToHex },
+    serializers: { [types.BYTEA]: byteaAsBinary as unknown as (value: unknown) => string },
   });
   const root = connection(pglite);
   return {
