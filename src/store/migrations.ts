@@ -6,6 +6,7 @@ import type { Db } from './db.ts';
 import { initial } from './migrations/001-initial.ts';
 import { jobsIdentity } from './migrations/002-jobs-identity.ts';
 import { storageExternal } from './migrations/003-storage-external.ts';
+import { search } from './migrations/004-search.ts';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'jobs-identity', sql: jobsIdentity },
   { version: 3, name: 'storage-external', sql: storageExternal },
+  { version: 4, name: 'search', sql: search },
 ];
 
 export class MigrationError extends Error {

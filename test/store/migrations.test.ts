@@ -47,7 +47,7 @@ describe.each(backends)('migrations on $name', (backend) => {
     );
     expect(tables.rows.map((t) => t.tablename)).toEqual([
       'harvest_jobs', 'harvest_runs', 'record_history', 'record_identity', 'records', 'run_issues', 'schema_migrations',
-      'search_outbox', 'sources',
+      'search_boxes', 'search_completions', 'search_docs', 'search_lexicon', 'search_outbox', 'sources',
     ]);
   });
 

@@ -3,6 +3,8 @@
  * Not PGlite's node-postgres adapter: the Db seam is small enough to map directly.
  */
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import type { Connection, Driver, QueryResult } from '../db.ts';
 
 /**
@@ -44,6 +46,8 @@ export async function openPgliteDriver(dataDir: string): Promise<Driver> {
   const pglite = await PGlite.create(dataDir, {
     parsers: { [types.BYTEA]: hexToBuffer },
     serializers: { [types.BYTEA]: byteaAsBinary as unknown as (value: unknown) => string },
+    // The embedded search engine's extensions (migration 4): PGlite only offers the contrib extensions it is given.
+    extensions: { unaccent, pg_trgm },
   });
   const root = connection(pglite);
   return {
