@@ -7,7 +7,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, ConfigError, type HubConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { HubError } from './errors.ts';
-import { openStore } from './store/db.ts';
+import { openStore, type Db } from './store/db.ts';
+import { openSearchIndex } from './search/index.ts';
+import { rebuildIndex, type RebuildProgress } from './search/indexer.ts';
 import { readLock, StoreLockedError } from './store/lock.ts';
 import { localOps, type HubOps } from './admin/ops.ts';
 import { remoteOps } from './admin/client.ts';
@@ -36,9 +38,19 @@ async function withOps(fn: (ops: HubOps) => Promise<void>): Promise<void> {
   }
   const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
-    await fn(localOps(db));
+    await fn(localOps(db, { reindex: (onProgress) => reindexHere(db, config, onProgress) }));
   } finally {
     await db.close();
+  }
+}
+
+/** `reindex` in this process: the configured index, opened for the time of the rebuild. */
+async function reindexHere(db: Db, config: HubConfig, onProgress?: (p: RebuildProgress) => void): Promise<number> {
+  const index = await openSearchIndex(db, config);
+  try {
+    return await rebuildIndex(db, index, onProgress);
+  } finally {
+    await index.close();
   }
 }
 
@@ -56,6 +68,26 @@ function progressBar(label: string): { update: (p: Progress) => void; stop: () =
       bar.update(p.seen, { new: p.new, changed: p.changed, failed: p.failed });
     },
     stop: () => started && bar.stop(),
+  };
+}
+
+/** A progress bar over a count (on a terminal only, like the harvest's). */
+function countBar(label: string, unit: string): { update: (value: number, total: number) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} ${unit}`, stream: process.stderr, hideCursor: true },
+    Presets.shades_classic);
+  let started = false;
+  return {
+    update(value, total) {
+      if (!started) bar.start(Math.max(total, value), 0);
+      started = true;
+      bar.setTotal(Math.max(total, value));
+      bar.update(value);
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
   };
 }
 
@@ -132,6 +164,21 @@ function runsCommands(program: Command): void {
     }));
 }
 
+function reindexCommand(program: Command): void {
+  program.command('reindex').description('rebuild the search index from the store (searches keep working meanwhile)')
+    .action(() =>
+      withOps(async (ops) => {
+        const bar = countBar('reindex', 'documents');
+        try {
+          const { documents, seconds } = await ops.reindex({ onProgress: (p) => bar.update(p.indexed, p.total) });
+          bar.stop();
+          out(`Search index rebuilt: ${documents} documents in ${seconds.toFixed(1)} s.`);
+        } finally {
+          bar.stop();
+        }
+      }));
+}
+
 function serverCommands(program: Command): void {
   program.command('serve').description('start the hub (HTTP)')
     .option('--import-seeds', 'import seeds/sources.json and harvest the seeded sources that never ran')
@@ -178,6 +225,7 @@ export function buildProgram(): Command {
   sourcesCommands(program);
   harvestCommand(program);
   runsCommands(program);
+  reindexCommand(program);
   return program;
 }
 

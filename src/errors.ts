@@ -18,6 +18,7 @@ export const catalogue = {
   run_not_found: { status: 404, ows: 'InvalidParameterValue', title: 'Harvest run not found' },
   invalid_parameter: { status: 400, ows: 'InvalidParameterValue', title: 'Invalid parameter' },
   missing_parameter: { status: 400, ows: 'MissingParameterValue', title: 'Missing parameter' },
+  unknown_parameter: { status: 400, ows: 'InvalidParameterValue', title: 'Unknown parameter' },
   invalid_body: { status: 400, ows: 'InvalidParameterValue', title: 'Invalid request body' },
   invalid_source: { status: 422, ows: 'InvalidParameterValue', title: 'Invalid source definition' },
   conflict: { status: 409, ows: 'NoApplicableCode', title: 'Conflict' },
@@ -27,6 +28,7 @@ export const catalogue = {
   not_acceptable: { status: 406, ows: 'InvalidParameterValue', title: 'Not acceptable' },
   payload_too_large: { status: 413, ows: 'NoApplicableCode', title: 'Request body too large' },
   not_ready: { status: 503, ows: 'NoApplicableCode', title: 'Not ready' },
+  search_unavailable: { status: 503, ows: 'NoApplicableCode', title: 'Search unavailable' },
   internal: { status: 500, ows: 'NoApplicableCode', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

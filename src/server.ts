@@ -1,6 +1,7 @@
 /**
  * `moisson serve`: opens the store (taking the DATA_DIR lock), optionally imports the seeds and harvests the
- * seeded sources that never ran, then serves HTTP until SIGINT/SIGTERM.
+ * seeded sources that never ran, then serves HTTP until SIGINT/SIGTERM, with the search indexer draining the
+ * outbox into the configured search index (src/search/) in the background.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +14,14 @@ import { createMetrics } from './http/metrics.ts';
 import { localOps } from './admin/ops.ts';
 import { formatReport } from './harvest/report.ts';
 import { createScheduler, schedulerEnabled, type Scheduler } from './harvest/scheduler.ts';
+import { openSearchIndex } from './search/index.ts';
+import { createIndexer, type Indexer } from './search/indexer.ts';
+import type { SearchIndex } from './search/types.ts';
 
 export interface RunningHub {
   db: Db;
+  index: SearchIndex;
+  indexer: Indexer;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -50,35 +56,58 @@ function listen(server: Server, port: number, host?: string): Promise<AddressInf
   });
 }
 
+/**
+ * Opens the configured search index and its indexer. An engine that cannot be initialised now (Meilisearch
+ * still starting) does not stop the hub: the indexer retries, and /readyz shows the error meanwhile.
+ */
+async function startSearch(db: Db, config: HubConfig, logger: Logger): Promise<{ index: SearchIndex; indexer: Indexer }> {
+  const index = await openSearchIndex(db, config);
+  const indexer = createIndexer(db, index, { logger });
+  try {
+    await index.init();
+  } catch (err) {
+    logger.error({ err, engine: index.engine }, 'search index not initialised; the indexer will retry');
+  }
+  return { index, indexer };
+}
+
 /** Starts the hub; resolves once it listens. */
 export async function startHub(
   config: HubConfig, logger: Logger, opts: { importSeeds?: boolean; scheduler?: boolean } = {},
 ): Promise<RunningHub> {
   const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  let search: { index: SearchIndex; indexer: Indexer } | undefined;
   try {
     if (opts.importSeeds) await importAndHarvestSeeds(db, config.seedsDir, logger);
+    search = await startSearch(db, config, logger);
+    const { index, indexer } = search;
     const metrics = createMetrics();
-    const app = createApp({ db, config, logger, metrics });
+    const app = createApp({ db, config, logger, metrics, search });
     const server = createServer(app.callback());
     const address = await listen(server, config.port, config.host);
     // The address another process on this machine can reach (the CLI reads it from the lock file).
     const any = !config.host || config.host === '0.0.0.0' || config.host === '::';
     const url = `http://${any ? '127.0.0.1' : config.host}:${address.port}`;
     if (!config.databaseUrl) setLockUrl(config.dataDir, url);
-    logger.info({ url, baseUrl: config.baseUrl, store: db.kind }, 'moisson is listening');
+    logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine }, 'moisson is listening');
     // Started once the hub listens; stopped before the store closes (its running harvests are handed back).
     const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger }) : null;
     scheduler?.start();
+    indexer.start();
     const close = async () => {
       await scheduler?.stop();
+      // The batch in progress finishes (or fails and stays in the outbox) before the store closes.
+      await indexer.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections would hold close() open until the client hangs up.
       server.closeIdleConnections();
       await closed;
+      await index.close();
       await db.close();
     };
-    return { db, server, url, close };
+    return { db, index, indexer, server, url, close };
   } catch (err) {
+    await search?.index.close().catch(() => {});
     await db.close();
     throw err;
   }

@@ -1,5 +1,6 @@
 /**
- * The admin API (`/admin/api/…`): sources CRUD, harvest triggers, runs and their per-record reports.
+ * The admin API (`/admin/api/…`): sources CRUD, harvest triggers, runs and their per-record reports, search
+ * reindexing.
  * Every request needs `Authorization: Bearer <ADMIN_TOKEN>`; when ADMIN_TOKEN is not set, every request is
  * refused (there is no unauthenticated admin mode).
  */
@@ -102,6 +103,39 @@ function harvestRoute(r: Router, ops: HubOps, logger: Logger): void {
   });
 }
 
+/**
+ * `POST /reindex`: rebuilds the search index and answers `{documents, seconds}`. With
+ * `Accept: application/x-ndjson` the answer streams progress lines (`{progress: {indexed, total}}`) first,
+ * for the CLI's progress bar.
+ */
+function reindexRoute(r: Router, ops: HubOps, logger: Logger): void {
+  r.post('/reindex', async (ctx) => {
+    if (ctx.accepts('json', 'application/x-ndjson') !== 'application/x-ndjson') {
+      ctx.body = await ops.reindex();
+      return;
+    }
+    const out = new PassThrough();
+    ctx.type = 'application/x-ndjson';
+    ctx.body = out;
+    let last = 0;
+    ops
+      .reindex({
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - last < 100) return;
+          last = now;
+          out.write(`${JSON.stringify({ progress: p })}\n`);
+        },
+      })
+      .then((result) => out.end(`${JSON.stringify({ result })}\n`))
+      .catch((err) => {
+        const e = toHubError(err);
+        if (e.status >= 500) logger.error({ err }, 'admin reindex failed');
+        out.end(`${JSON.stringify(errorJson(e))}\n`);
+      });
+  });
+}
+
 function runRoutes(r: Router, ops: HubOps): void {
   r.get('/runs', async (ctx) => {
     const limit = ctx.query.limit ? Math.min(1000, Number(ctx.query.limit) || 20) : 20;
@@ -128,6 +162,7 @@ export function adminRouter(deps: { ops: HubOps; adminToken?: string; logger: Lo
   sourceRoutes(r, deps.ops);
   harvestRoute(r, deps.ops, deps.logger);
   runRoutes(r, deps.ops);
+  reindexRoute(r, deps.ops, deps.logger);
   r.post('/import-seeds', async (ctx) => {
     if (!deps.seedsDir) throw new HubError('invalid_parameter', 'This hub has no seeds folder configured.');
     const body = (ctx.request.body ?? {}) as { keepExisting?: unknown };

@@ -8,7 +8,8 @@ import type { Progress, RunReport } from '../harvest/run.ts';
 import type { RunIssueRow, RunSummary } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 import { ADMIN_PREFIX } from './api.ts';
-import type { HubOps, SourceListing } from './ops.ts';
+import type { HubOps, ReindexResult, SourceListing } from './ops.ts';
+import type { RebuildProgress } from '../search/indexer.ts';
 
 type Json = Record<string, unknown>;
 
@@ -66,14 +67,20 @@ export function remoteOps(baseUrl: string, token: string): HubOps {
     },
     importSeeds: async (_dir, opts) =>
       (await json('POST', '/import-seeds', { keepExisting: !!opts?.keepExisting })) as { created: string[]; updated: string[]; kept: string[] },
+    async reindex(opts) {
+      const res = await call('POST', '/reindex', {}, 'application/x-ndjson');
+      return streamed<RebuildProgress, ReindexResult>(res, 'result', 'reindex stream', opts?.onProgress);
+    },
   };
 }
 
 type Call = (method: string, p: string, body?: unknown, accept?: string) => Promise<Response>;
 
-/** Reads the NDJSON stream of a harvest: progress lines, then the report (or an error). */
-async function remoteHarvest(call: Call, id: string, opts: { dryRun?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<RunReport> {
-  const res = await call('POST', `/sources/${encodeURIComponent(id)}/harvest`, { dryRun: !!opts.dryRun }, 'application/x-ndjson');
+/**
+ * Reads an NDJSON stream of the admin API (harvest, reindex): progress lines, then one line holding the
+ * result under `key` (or an error).
+ */
+async function streamed<P, T>(res: Response, key: string, what: string, onProgress?: (p: P) => void): Promise<T> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -82,10 +89,16 @@ async function remoteHarvest(call: Call, id: string, opts: { dryRun?: boolean; o
     while ((nl = buffer.indexOf('\n')) >= 0) {
       const line = JSON.parse(buffer.slice(0, nl)) as Json;
       buffer = buffer.slice(nl + 1);
-      if (line.progress) opts.onProgress?.(line.progress as Progress);
-      else if (line.report) return line.report as RunReport;
+      if (line.progress) onProgress?.(line.progress as P);
+      else if (line[key]) return line[key] as T;
       else if (line.error) throw new HubError(line.error as ErrorCode, String(line.message));
     }
   }
-  throw new HubError('internal', `The hub closed the harvest stream of "${id}" without a report.`);
+  throw new HubError('internal', `The hub closed the ${what} without a ${key}.`);
+}
+
+/** Reads the NDJSON stream of a harvest: progress lines, then the report (or an error). */
+async function remoteHarvest(call: Call, id: string, opts: { dryRun?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<RunReport> {
+  const res = await call('POST', `/sources/${encodeURIComponent(id)}/harvest`, { dryRun: !!opts.dryRun }, 'application/x-ndjson');
+  return streamed<Progress, RunReport>(res, 'report', `harvest stream of "${id}"`, opts.onProgress);
 }

@@ -10,6 +10,7 @@ import { getRun, getRunIssues, listRuns, type RunIssueRow, type RunSummary } fro
 import { runHarvest, type Progress, type RunReport } from '../harvest/run.ts';
 import { InvalidSourceError, loadSeedSources, parseSource } from '../harvest/sources.ts';
 import type { HubMetrics } from '../http/metrics.ts';
+import type { RebuildProgress } from '../search/indexer.ts';
 
 export type SourceListing = Awaited<ReturnType<typeof listSources>>[number];
 
@@ -23,6 +24,22 @@ export interface HubOps {
   showRun(id: number): Promise<{ run: RunSummary; issues: RunIssueRow[] }>;
   /** Loads seed definitions; with `keepExisting`, sources already in the store are left as admins set them. */
   importSeeds(dir: string, opts?: { keepExisting?: boolean }): Promise<{ created: string[]; updated: string[]; kept: string[] }>;
+  /** Rebuilds the search index from the store (`moisson reindex`). */
+  reindex(opts?: { onProgress?: (p: RebuildProgress) => void }): Promise<ReindexResult>;
+}
+
+export interface ReindexResult {
+  documents: number;
+  seconds: number;
+}
+
+export interface OpsHooks {
+  metrics?: HubMetrics;
+  /**
+   * Rebuilds the search index (src/search/indexer.ts): the hub's indexer pauses its worker for it, the CLI
+   * opens the configured index for the time of the command. Without it, `reindex` is refused.
+   */
+  reindex?: (onProgress?: (p: RebuildProgress) => void) => Promise<number>;
 }
 
 /** Harvests in progress in this process, by source id: a second request for the same source is refused. */
@@ -42,7 +59,7 @@ async function mustGetSource(db: Db, id: string): Promise<SourceDef> {
 }
 
 /** The operations, run directly on a store. */
-export function localOps(db: Db, hooks: { metrics?: HubMetrics } = {}): HubOps {
+export function localOps(db: Db, hooks: OpsHooks = {}): HubOps {
   return {
     async addSource(input, opts) {
       let source: SourceDef;
@@ -85,6 +102,12 @@ export function localOps(db: Db, hooks: { metrics?: HubMetrics } = {}): HubOps {
         else result[(await putSource(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
       }
       return result;
+    },
+    async reindex(opts = {}) {
+      if (!hooks.reindex) throw new HubError('search_unavailable', 'This process has no search index to rebuild.');
+      const started = Date.now();
+      const documents = await hooks.reindex(opts.onProgress);
+      return { documents, seconds: (Date.now() - started) / 1000 };
     },
   };
 }

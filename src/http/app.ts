@@ -11,14 +11,19 @@ import type { HubConfig } from '../config.ts';
 import { createMetrics, type HubMetrics } from './metrics.ts';
 import { listRecordsResponse, originalResponse, recordResponse, type PublisherResponse } from '../publish/native/records.ts';
 import { adminRouter } from '../admin/api.ts';
-import { localOps } from '../admin/ops.ts';
+import { localOps, type HubOps } from '../admin/ops.ts';
 import { outboxLag } from '../store/outbox.ts';
+import { searchResponse, SEARCH_HEADERS } from '../publish/search.ts';
+import type { SearchIndex } from '../search/types.ts';
+import type { Indexer } from '../search/indexer.ts';
 
 export interface AppDeps {
   db: Db;
   config: Pick<HubConfig, 'baseUrl' | 'adminToken'> & { seedsDir?: string };
   logger: Logger;
   metrics?: HubMetrics;
+  /** The search index and the worker that keeps it in sync; without them /api/search answers 503. */
+  search?: { index: SearchIndex; indexer?: Indexer };
 }
 
 /** Writes a publisher response on the koa context. */
@@ -59,17 +64,50 @@ function metricsMiddleware(metrics: HubMetrics): Koa.Middleware {
   };
 }
 
+/** How long /readyz waits for the index's document count before leaving it out. */
+const COUNT_TIMEOUT_MS = 2000;
+
+/** A promise that rejects after `ms`, so that a slow engine cannot hold /readyz. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The search part of /readyz: engine, outbox lag, the sync error while batches fail, and the number of
+ * documents. A lagging or unreachable index leaves the hub ready: records are served from the store.
+ */
+async function searchReadiness(deps: AppDeps): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { engine: deps.search?.index.engine ?? null, lag: await outboxLag(deps.db) };
+  const status = deps.search?.indexer?.status();
+  if (status?.lastError) out.lastError = status.lastError;
+  if (status?.rebuilding) out.rebuilding = true;
+  if (deps.search) {
+    try {
+      out.documents = await within(deps.search.index.count(), COUNT_TIMEOUT_MS);
+    } catch (err) {
+      out.indexError = (err as Error).message;
+    }
+  }
+  return out;
+}
+
 function healthRoutes(router: Router, deps: AppDeps, metrics: HubMetrics): void {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    let search: Record<string, unknown>;
     try {
       await deps.db.query('SELECT 1');
-      ctx.body = { status: 'ready', store: deps.db.kind, searchOutboxLag: await outboxLag(deps.db) };
+      search = await searchReadiness(deps);
     } catch (err) {
       throw new HubError('not_ready', `Store unreachable: ${(err as Error).message}`, { cause: err });
     }
+    ctx.body = { status: 'ready', store: deps.db.kind, search };
   });
   router.get('/metrics', async (ctx) => {
     const { rows } = await deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE withdrawn_at IS NULL');
@@ -93,6 +131,37 @@ function recordRoutes(router: Router, deps: AppDeps): void {
   });
 }
 
+/** `GET /api/search`, open to every origin (the portal may be served from elsewhere). */
+function searchRoutes(router: Router, deps: AppDeps): void {
+  router.get('/api/search', async (ctx) => {
+    // Set first, so that a 400 can be read by a page of another origin too.
+    ctx.set('access-control-allow-origin', '*');
+    send(ctx, await searchResponse(deps.db, deps.search?.index ?? null, ctx.query, deps.config.baseUrl));
+  });
+  router.options('/api/search', (ctx) => {
+    ctx.set({ ...SEARCH_HEADERS, 'access-control-allow-methods': 'GET, OPTIONS', 'access-control-allow-headers': '*',
+      'access-control-max-age': '86400' });
+    ctx.status = 204;
+  });
+}
+
+/** The admin operations of this hub; a harvest wakes the indexer so that its changes are searchable at once. */
+function hubOps(deps: AppDeps, metrics: HubMetrics): HubOps {
+  const indexer = deps.search?.indexer;
+  const ops = localOps(deps.db, { metrics, ...(indexer ? { reindex: (onProgress) => indexer.rebuild(onProgress) } : {}) });
+  if (!indexer) return ops;
+  return {
+    ...ops,
+    harvest: async (id, opts) => {
+      try {
+        return await ops.harvest(id, opts);
+      } finally {
+        if (!opts?.dryRun) indexer.wake();
+      }
+    },
+  };
+}
+
 /** Builds the hub's koa application. */
 export function createApp(deps: AppDeps): Koa {
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
@@ -101,7 +170,8 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   healthRoutes(router, deps, metrics);
   recordRoutes(router, deps);
-  const admin = adminRouter({ ops: localOps(deps.db, { metrics }), adminToken: deps.config.adminToken, logger: deps.logger,
+  searchRoutes(router, deps);
+  const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));
   app.use(metricsMiddleware(metrics));

@@ -74,6 +74,16 @@ export async function deleteSource(db: Db, id: string): Promise<boolean> {
       `INSERT INTO search_outbox (record_id, op) SELECT id, 'delete' FROM records WHERE source_id = $1 ORDER BY id`,
       [id],
     );
+    // Records of other sources that share a resource with these: one of them may become the preferred record of
+    // its group once these are gone, and the identity rows that tell the indexer so are deleted with them.
+    await t.query(
+      `INSERT INTO search_outbox (record_id, op)
+       SELECT DISTINCT b.record_id, 'upsert' FROM records r JOIN record_identity a ON a.record_id = r.id
+       JOIN record_identity b ON b.key = a.key
+       JOIN records o ON o.id = b.record_id AND o.withdrawn_at IS NULL AND o.source_id <> $1
+       WHERE r.source_id = $1`,
+      [id],
+    );
     const r = await t.query('DELETE FROM sources WHERE id = $1', [id]);
     return r.rowCount > 0;
   });

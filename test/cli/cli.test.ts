@@ -87,6 +87,15 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     expect(await (await fetch(`${hub.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const list = (await (await fetch(`${hub.url}/records?limit=100`)).json()) as { total: number };
     expect(list.total).toBe(20);
+    // The indexer drains the start-up harvest in the background: 20 records, 19 resources (two GEMINI records share one).
+    const readyz = async () => (await (await fetch(`${hub.url}/readyz`)).json()) as { search: { lag: number } };
+    let ready = await readyz();
+    for (const until = Date.now() + 30_000; ready.search.lag > 0 && Date.now() < until; ready = await readyz()) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready.search).toMatchObject({ engine: 'embedded', lag: 0, documents: 19 });
+    const search = (await (await fetch(`${hub.url}/api/search?q=adresses`)).json()) as { total: number };
+    expect(search.total).toBeGreaterThan(0);
   });
 
   it('a second serve on the same DATA_DIR exits at once, naming the lock', async () => {
@@ -113,6 +122,11 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     const runId = /^(\d+)\s+demo/m.exec(runs.stdout)![1];
     const shown = await run(['runs', 'show', runId], baseEnv(dataDir, { ADMIN_TOKEN: TOKEN }));
     expect(shown.stdout).toContain(`Run #${runId} of source "demo"`);
+
+    const reindex = await run(['reindex'], baseEnv(dataDir, { ADMIN_TOKEN: TOKEN }));
+    expect(reindex.code, reindex.stderr).toBe(0);
+    expect(reindex.stderr).toContain('sending the command to its admin API');
+    expect(reindex.stdout).toMatch(/Search index rebuilt: 19 documents/);
   });
 
   it('without ADMIN_TOKEN it explains how to reach the running hub', async () => {
@@ -135,6 +149,9 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     const bad = await run(['sources', 'add', 'x', '--type', 'csw', '--url', 'not a url'], baseEnv(dataDir));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('url');
+    const reindex = await run(['reindex'], baseEnv(dataDir));
+    expect(reindex.code, reindex.stderr).toBe(0);
+    expect(reindex.stdout).toMatch(/Search index rebuilt: 19 documents/);
     const check = await run(['check'], baseEnv(dataDir));
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout).toContain('Seeds OK');
