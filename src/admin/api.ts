@@ -80,26 +80,8 @@ function harvestRoute(r: Router, ops: HubOps, logger: Logger): void {
       ctx.body = { report: await ops.harvest(ctx.params.id, { dryRun }) };
       return;
     }
-    const out = new PassThrough();
-    ctx.type = 'application/x-ndjson';
-    ctx.body = out;
-    let last = 0;
-    ops
-      .harvest(ctx.params.id, {
-        dryRun,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (now - last < 100) return;
-          last = now;
-          out.write(`${JSON.stringify({ progress: p })}\n`);
-        },
-      })
-      .then((report) => out.end(`${JSON.stringify({ report })}\n`))
-      .catch((err) => {
-        const e = toHubError(err);
-        if (e.status >= 500) logger.error({ err }, 'admin harvest failed');
-        out.end(`${JSON.stringify(errorJson(e))}\n`);
-      });
+    streamNdjson(ctx, logger, 'admin harvest failed', (onProgress) =>
+      ops.harvest(ctx.params.id, { dryRun, onProgress }).then((report) => ({ report })));
   });
 }
 
@@ -114,26 +96,37 @@ function reindexRoute(r: Router, ops: HubOps, logger: Logger): void {
       ctx.body = await ops.reindex();
       return;
     }
-    const out = new PassThrough();
-    ctx.type = 'application/x-ndjson';
-    ctx.body = out;
-    let last = 0;
-    ops
-      .reindex({
-        onProgress: (p) => {
-          const now = Date.now();
-          if (now - last < 100) return;
-          last = now;
-          out.write(`${JSON.stringify({ progress: p })}\n`);
-        },
-      })
-      .then((result) => out.end(`${JSON.stringify({ result })}\n`))
-      .catch((err) => {
-        const e = toHubError(err);
-        if (e.status >= 500) logger.error({ err }, 'admin reindex failed');
-        out.end(`${JSON.stringify(errorJson(e))}\n`);
-      });
+    streamNdjson(ctx, logger, 'admin reindex failed', (onProgress) =>
+      ops.reindex({ onProgress }).then((result) => ({ result })));
   });
+}
+
+/**
+ * Streams a long operation as NDJSON: `{progress}` lines (at most one per 100 ms), then the final object the
+ * operation resolves to, or the error as errorJson (logged when it is the hub's fault).
+ */
+function streamNdjson<P>(
+  ctx: Koa.Context,
+  logger: Logger,
+  failure: string,
+  run: (onProgress: (p: P) => void) => Promise<Record<string, unknown>>,
+): void {
+  const out = new PassThrough();
+  ctx.type = 'application/x-ndjson';
+  ctx.body = out;
+  let last = 0;
+  run((p) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    out.write(`${JSON.stringify({ progress: p })}\n`);
+  })
+    .then((final) => out.end(`${JSON.stringify(final)}\n`))
+    .catch((err) => {
+      const e = toHubError(err);
+      if (e.status >= 500) logger.error({ err }, failure);
+      out.end(`${JSON.stringify(errorJson(e))}\n`);
+    });
 }
 
 function runRoutes(r: Router, ops: HubOps): void {
