@@ -20,6 +20,7 @@ import { identityKeys } from '../harvest/identity.ts';
 import type { Db } from '../store/db.ts';
 import { listDistinct, resourceGroup } from '../store/identity.ts';
 import { ackOutbox, pendingOutbox } from '../store/outbox.ts';
+import { removeFromCatalogue, sweepCatalogue, writeCatalogue, type CatalogueEntry } from '../store/catalogue.ts';
 import { searchDoc } from './document.ts';
 import type { SearchDoc, SearchIndex } from './types.ts';
 
@@ -104,27 +105,38 @@ async function clearOutboxUpTo(db: Db, id: number): Promise<number> {
 
 // ---- Documents ---------------------------------------------------------------------------------------------
 
-/** The document of a visible record, or null when it is not the preferred record of its group. */
-async function docFor(db: Db, row: VisibleRow): Promise<SearchDoc | null> {
+/**
+ * The document of a visible record and its catalogue entry (src/store/catalogue.ts, what the publishers read),
+ * or null when it is not the preferred record of its group.
+ */
+async function docFor(db: Db, row: VisibleRow): Promise<{ doc: SearchDoc; entry: CatalogueEntry } | null> {
   // Most records share no identifier: they are their own group, and need no ranking query.
-  if (!row.grouped) return searchDoc(row.id, row.record, { members: [row.id], sources: [row.source_id] });
-  const group = await resourceGroup(db, row.id);
-  if (!group || group.preferred !== row.id) return null;
-  return searchDoc(row.id, row.record, { members: group.members.map((m) => m.id), sources: group.members.map((m) => m.sourceId) });
+  let group = { members: [row.id], sources: [row.source_id] };
+  if (row.grouped) {
+    const g = await resourceGroup(db, row.id);
+    if (!g || g.preferred !== row.id) return null;
+    group = { members: g.members.map((m) => m.id), sources: g.members.map((m) => m.sourceId) };
+  }
+  return { doc: searchDoc(row.id, row.record, group), entry: { recordId: row.id, record: row.record, group } };
 }
 
-/** What the index must hold for each of these record ids, decided from the store as it is now. */
-async function plan(db: Db, ids: string[]): Promise<{ upsert: SearchDoc[]; remove: string[] }> {
+/** What the index and the catalogue must hold for each of these record ids, decided from the store as it is now. */
+async function plan(db: Db, ids: string[]): Promise<{ upsert: SearchDoc[]; entries: CatalogueEntry[]; remove: string[] }> {
   const visible = new Map((await visibleRecords(db, ids)).map((row) => [row.id, row]));
   const upsert: SearchDoc[] = [];
+  const entries: CatalogueEntry[] = [];
   const remove: string[] = [];
   for (const id of ids) {
     const row = visible.get(id);
-    const doc = row ? await docFor(db, row) : null;
-    if (doc) upsert.push(doc);
-    else remove.push(id);
+    const found = row ? await docFor(db, row) : null;
+    if (found) {
+      upsert.push(found.doc);
+      entries.push(found.entry);
+    } else {
+      remove.push(id);
+    }
   }
-  return { upsert, remove };
+  return { upsert, entries, remove };
 }
 
 /** Every record whose document may have changed with these records (see the module comment). */
@@ -161,7 +173,11 @@ async function applyBatch(db: Db, index: SearchIndex, batchSize: number): Promis
   // Record id -> number of changes in this batch (the op does not matter: the current state decides).
   const changes = new Map<string, number>();
   for (const row of rows) changes.set(row.recordId, (changes.get(row.recordId) ?? 0) + 1);
-  const { upsert, remove } = await plan(db, await affected(db, index, changes));
+  const { upsert, entries, remove } = await plan(db, await affected(db, index, changes));
+  // The catalogue first: it lives in the store, so the publishers stay current while the index is unreachable
+  // (the batch is then replayed, which rewrites the same rows).
+  await removeFromCatalogue(db, remove);
+  await writeCatalogue(db, entries);
   if (remove.length > 0) await index.remove(remove);
   if (upsert.length > 0) await index.upsert(upsert);
   await ackOutbox(db, rows.map((r) => r.id));
@@ -176,10 +192,20 @@ export async function* allDocs(db: Db, pageSize = 500): AsyncGenerator<SearchDoc
     if (page.length === 0) return;
     after = page.at(-1)!.id;
     const docs: SearchDoc[] = [];
+    const entries: CatalogueEntry[] = [];
+    const notPreferred: string[] = [];
     for (const row of page) {
-      const doc = await docFor(db, row);
-      if (doc) docs.push(doc);
+      const found = await docFor(db, row);
+      if (found) {
+        docs.push(found.doc);
+        entries.push(found.entry);
+      } else {
+        notPreferred.push(row.id);
+      }
     }
+    // A rebuild rewrites the catalogue as it goes (sweepCatalogue then drops the rows of invisible records).
+    await removeFromCatalogue(db, notPreferred);
+    await writeCatalogue(db, entries);
     if (docs.length > 0) yield docs;
   }
 }
@@ -207,6 +233,7 @@ export async function rebuildIndex(db: Db, index: SearchIndex, onProgress?: (p: 
   });
   // Whatever the adapter reported last, the bar ends on the real count.
   if (reported !== documents) onProgress?.({ indexed: documents, total });
+  await sweepCatalogue(db);
   await clearOutboxUpTo(db, before);
   return documents;
 }

@@ -7,6 +7,7 @@ import { initial } from './migrations/001-initial.ts';
 import { jobsIdentity } from './migrations/002-jobs-identity.ts';
 import { storageExternal } from './migrations/003-storage-external.ts';
 import { search } from './migrations/004-search.ts';
+import { catalogue } from './migrations/005-catalogue.ts';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'jobs-identity', sql: jobsIdentity },
   { version: 3, name: 'storage-external', sql: storageExternal },
   { version: 4, name: 'search', sql: search },
+  { version: 5, name: 'catalogue', sql: catalogue },
 ];
 
 export class MigrationError extends Error {

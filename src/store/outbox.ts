@@ -2,6 +2,7 @@
  * The search outbox: one row per record change, written in the transaction that changes the record, and
  * drained in batches by the indexer, which acknowledges (deletes) what it has applied to the SearchIndex.
  */
+import { removeFromCatalogue } from './catalogue.ts';
 import type { Db } from './db.ts';
 
 export type OutboxOp = 'upsert' | 'delete';
@@ -9,6 +10,9 @@ export type OutboxOp = 'upsert' | 'delete';
 /** Queues one row per record id; call it inside the transaction that changed the records. */
 export async function queueOutbox(db: Db, recordIds: string[], op: OutboxOp): Promise<void> {
   if (recordIds.length === 0) return;
+  // A record withdrawn or deleted leaves the published catalogue in the same transaction: publishers never
+  // show it, even while the index sync lags (the sync then publishes another record of its group, if any).
+  if (op === 'delete') await removeFromCatalogue(db, recordIds);
   await db.query('INSERT INTO search_outbox (record_id, op) SELECT unnest($1::text[]), $2', [recordIds, op]);
 }
 
