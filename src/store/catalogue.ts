@@ -5,6 +5,7 @@
  */
 import type { BoundingBox, MdRecord } from '../../mappings/types.ts';
 import { CATALOGUE_COLUMNS, catalogueBoxes, catalogueValues, type CatalogueGroup } from '../../mappings/queryables.ts';
+import { LRUCache } from 'lru-cache';
 import type { Db } from './db.ts';
 
 /** A resource as the index sync computed it: its preferred record and the group's members. */
@@ -18,7 +19,9 @@ export interface CatalogueEntry {
 const CHANGED = 'SELECT max(last_changed) FROM records WHERE id = ANY(e.members)';
 
 async function bumpGeneration(db: Db): Promise<void> {
-  await db.query('UPDATE catalogue_state SET generation = generation + 1');
+  // An upsert: a store emptied table by table (tests) has lost the state row.
+  await db.query(`INSERT INTO catalogue_state (id, generation) VALUES (true, 2)
+    ON CONFLICT (id) DO UPDATE SET generation = catalogue_state.generation + 1`);
 }
 
 /** The catalogue's generation: it changes with every write, so anything derived from a query may be cached. */
@@ -86,7 +89,7 @@ export interface SqlCondition {
 
 export const ALL: SqlCondition = { sql: 'true', params: [] };
 
-/** An ORDER BY over catalogue columns; record_id is always appended as the tie-breaker. */
+/** An ORDER BY over catalogue columns; record_id is always appended as the tie-breaker, in the last key's direction. */
 export interface CatalogueSort {
   column: string;
   descending: boolean;
@@ -94,6 +97,8 @@ export interface CatalogueSort {
 
 export interface CatalogueHit {
   recordId: string;
+  /** The identifier the resource is published under: its fileIdentifier, else the hub's record id. */
+  identifier: string;
   record: MdRecord;
   /** Every visible record of the resource, the preferred (this) one first, and their sources. */
   members: string[];
@@ -119,58 +124,154 @@ function orderBy(sort: CatalogueSort[] | undefined): string {
     // NULLs last ascending and first descending, like every key of PostgreSQL's default order.
     return `c.${s.column} ${s.descending ? 'DESC' : 'ASC'}`;
   });
-  return [...keys, 'c.record_id'].join(', ');
+  // The tie-breaker goes the way of the last key, so that an order all one way can seek by row comparison.
+  return [...keys, `c.record_id ${sort?.at(-1)?.descending ? 'DESC' : 'ASC'}`].join(', ');
 }
 
 interface HitRow {
   record_id: string;
+  identifier: string;
   record: MdRecord;
   members: string[];
   member_sources: string[];
   changed: Date;
 }
 
+/**
+ * What a query learnt about the catalogue at one generation: its count, and where some positions are in its
+ * order (the sort key of the row there), so that a deep page seeks from the nearest known position instead of
+ * skipping every row before it (OFFSET 99,990 reads 99,990 index entries; a seek reads the page). Positions are
+ * learnt from the pages served (a harvester asking page after page seeks from the end of the previous one) and
+ * from checkpoints every CHECKPOINT rows, each found once. Only orders on non-null columns can seek.
+ */
+interface QueryMemo {
+  generation: number;
+  count?: number;
+  /** 0-based position -> the sort key values of the row at that position (record_id last). */
+  positions: Map<number, unknown[]>;
+}
+
+const CHECKPOINT = 1000;
+/** Below this offset a plain OFFSET is as fast as a seek. */
+const SEEK_FROM = 200;
+/** Columns that are never NULL: a row comparison on them orders exactly like ORDER BY. */
+// (Not timestamps: a JavaScript Date drops the microseconds a seek key would need.)
+const NOT_NULL = new Set(['identifier', 'title', 'type', 'record_id']);
+
+const memos = new WeakMap<Db, LRUCache<string, QueryMemo>>();
+
+function memoFor(db: Db, key: string, generation: number): QueryMemo {
+  let cache = memos.get(db);
+  if (!cache) {
+    cache = new LRUCache<string, QueryMemo>({ max: 500 });
+    memos.set(db, cache);
+  }
+  let memo = cache.get(key);
+  if (!memo || memo.generation !== generation) {
+    memo = { generation, positions: new Map() };
+    cache.set(key, memo);
+  }
+  return memo;
+}
+
+/** Sort columns with the record_id tie-breaker, when all go one way on non-null columns (else null: no seek). */
+function seekColumns(sort: CatalogueSort[] | undefined): { columns: string[]; descending: boolean } | null {
+  const keys = sort ?? [];
+  const descending = keys[0]?.descending ?? false;
+  if (keys.some((k) => k.descending !== descending || !NOT_NULL.has(k.column))) return null;
+  return { columns: [...keys.map((k) => k.column), 'record_id'], descending };
+}
+
+/** The nearest known position at or before `offset`. */
+function nearest(memo: QueryMemo, offset: number): [number, unknown[]] | null {
+  let best: [number, unknown[]] | null = null;
+  for (const [pos, key] of memo.positions) if (pos <= offset && (!best || pos > best[0])) best = [pos, key];
+  return best;
+}
+
+/** The sort key of the row at `position` (found with an OFFSET, once per generation and checkpoint). */
+async function keyAt(db: Db, where: SqlCondition, order: string, columns: string[], position: number): Promise<unknown[] | null> {
+  const n = where.params.length;
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT ${columns.map((c) => `c.${c}`).join(', ')} FROM catalogue c WHERE ${where.sql} ORDER BY ${order}
+     LIMIT 1 OFFSET $${n + 1}`, [...where.params, position]);
+  const row = r.rows[0];
+  return row ? columns.map((c) => row[c]) : null;
+}
+
 /** Matching resources, a page of them in the given order, and how many match. */
 export async function queryCatalogue(db: Db, q: CatalogueQuery): Promise<{ matched: number | null; hits: CatalogueHit[] }> {
   const where = q.where ?? ALL;
-  const n = where.params.length;
   const order = orderBy(q.sort);
-  const page = q.limit <= 0 ? { rows: [] as HitRow[] } : await db.query<HitRow>(
+  const seek = seekColumns(q.sort);
+  const memo = memoFor(db, `${where.sql}\u0000${JSON.stringify(where.params)}\u0000${order}`, await catalogueGeneration(db));
+
+  // The page's own condition: from the nearest known position, or a checkpoint found now.
+  let pageWhere = where;
+  let skip = q.offset;
+  if (seek && q.limit > 0 && q.offset >= SEEK_FROM) {
+    let from = nearest(memo, q.offset);
+    if (!from || q.offset - from[0] >= CHECKPOINT) {
+      const checkpoint = Math.floor(q.offset / CHECKPOINT) * CHECKPOINT;
+      const key = await keyAt(db, where, order, seek.columns, checkpoint);
+      if (key) memo.positions.set(checkpoint, key);
+      from = key ? [checkpoint, key] : from;
+    }
+    if (from) {
+      const n = where.params.length;
+      const cols = seek.columns.map((c) => `c.${c}`).join(', ');
+      const marks = from[1].map((_, i) => `$${n + i + 1}`).join(', ');
+      pageWhere = { sql: `(${where.sql}) AND (${cols}) ${seek.descending ? '<=' : '>='} (${marks})`, params: [...where.params, ...from[1]] };
+      skip = q.offset - from[0];
+    }
+  }
+
+  const n = pageWhere.params.length;
+  const keyColumns = seek ? seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ') + ',' : '';
+  const page = q.limit <= 0 ? { rows: [] as (HitRow & Record<string, unknown>)[] } : await db.query<HitRow & Record<string, unknown>>(
     `WITH page AS (
-       SELECT c.record_id, row_number() OVER () AS n FROM (
-         SELECT c.record_id FROM catalogue c WHERE ${where.sql} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) c)
-     SELECT c.record_id, r.record, c.members, c.member_sources, c.changed
+       SELECT c.*, row_number() OVER () AS n FROM (
+         SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}
+         LIMIT $${n + 1} OFFSET $${n + 2}) c)
+     SELECT p.*, c.identifier, r.record, c.members, c.member_sources, c.changed
      FROM page p JOIN catalogue c ON c.record_id = p.record_id JOIN records r ON r.id = c.record_id
      ORDER BY p.n`,
-    [...where.params, q.limit, q.offset],
+    [...pageWhere.params, q.limit, skip],
   );
+  // The row after this page is where the next page starts: remember its key (the last row's key, one on).
+  const last = page.rows.at(-1);
+  if (seek && last && memo.positions.size < 10_000) {
+    memo.positions.set(q.offset + page.rows.length - 1, seek.columns.map((c) => last[`k_${c}`]));
+  }
+
   let matched: number | null = null;
   if (q.count !== false) {
-    const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM catalogue c WHERE ${where.sql}`, where.params);
-    matched = r.rows[0].n;
+    if (memo.count === undefined) {
+      const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM catalogue c WHERE ${where.sql}`, where.params);
+      memo.count = r.rows[0].n;
+    }
+    matched = memo.count;
   }
-  return {
-    matched,
-    hits: page.rows.map((row) => ({
-      recordId: row.record_id, record: row.record, members: row.members, memberSources: row.member_sources,
-      changed: row.changed,
-    })),
-  };
+  return { matched, hits: page.rows.map(toHit) };
 }
 
 /** One resource by the identifier it is published under (fileIdentifier, else the hub's record id) or record id. */
 export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<CatalogueHit[]> {
   if (ids.length === 0) return [];
-  const r = await db.query<HitRow & { identifier: string }>(
+  const r = await db.query<HitRow>(
     `SELECT c.record_id, c.identifier, r.record, c.members, c.member_sources, c.changed
      FROM catalogue c JOIN records r ON r.id = c.record_id
      WHERE c.identifier = ANY($1::text[]) OR c.record_id = ANY($1::text[]) ORDER BY c.identifier, c.record_id`,
     [ids],
   );
-  return r.rows.map((row) => ({
-    recordId: row.record_id, record: row.record, members: row.members, memberSources: row.member_sources,
-    changed: row.changed,
-  }));
+  return r.rows.map(toHit);
+}
+
+function toHit(row: HitRow): CatalogueHit {
+  return {
+    recordId: row.record_id, identifier: row.identifier, record: row.record, members: row.members,
+    memberSources: row.member_sources, changed: row.changed,
+  };
 }
 
 /** The distinct values of a column (array columns unnested) with their counts, most frequent first. */

@@ -61,17 +61,20 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 /**
- * Opens one store for the enclosing describe block (beforeAll), empties it before each test, and closes it
- * afterwards; on pg the file's schema is dropped. `fileUrl` is the test's import.meta.url.
+ * Opens one store for the enclosing describe block (beforeAll), empties it before each test (unless
+ * `truncate: false`: tests then share what a beforeAll put in it), and closes it afterwards; on pg the
+ * file's schema is dropped. `fileUrl` is the test's import.meta.url.
  */
-export function useStore(backend: Backend, fileUrl: string): { readonly db: Db; readonly options: StoreOptions } {
+export function useStore(
+  backend: Backend, fileUrl: string, opts: { truncate?: boolean } = {},
+): { readonly db: Db; readonly options: StoreOptions } {
   const options = backend.options(fileURLToPath(fileUrl));
   let db: Db | undefined;
   beforeAll(async () => {
     db = await openStore(options);
   });
   beforeEach(async () => {
-    await truncateAll(db!);
+    if (opts.truncate !== false) await truncateAll(db!);
   });
   afterAll(async () => {
     await db?.close();
