@@ -60,7 +60,7 @@ export const QUERYABLES: readonly Queryable[] = [
   q('apiso:Identifier', 'text', 'identifier', 'iso', ['dc:identifier', 'identifier', 'id']),
   q('apiso:Modified', 'date', 'modified', 'iso', ['dct:modified', 'dc:date', 'updated']),
   q('apiso:Type', 'text', 'type', 'iso', ['dc:type', 'type'], { domain: true }),
-  q('apiso:BoundingBox', 'bbox', null, 'iso', ['ows:BoundingBox', 'dc:coverage', 'bbox', 'geometry']),
+  q('apiso:BoundingBox', 'bbox', null, 'iso', ['ows:BoundingBox', 'dc:coverage', 'bbox', 'geometry', 'the_geom']),
   q('apiso:CRS', 'texts', 'crs', 'iso', ['crs'], { domain: true }),
   q('apiso:RevisionDate', 'date', 'revision_date', 'iso'),
   q('apiso:AlternateTitle', 'texts', 'alternate_titles', 'iso'),

@@ -229,13 +229,13 @@ export async function queryCatalogue(db: Db, q: CatalogueQuery): Promise<{ match
   const n = pageWhere.params.length;
   const keyColumns = seek ? seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ') + ',' : '';
   const page = q.limit <= 0 ? { rows: [] as (HitRow & Record<string, unknown>)[] } : await db.query<HitRow & Record<string, unknown>>(
+    // The outer ORDER BY repeats the order over the page's rows: a join keeps no order of its own.
     `WITH page AS (
-       SELECT c.*, row_number() OVER () AS n FROM (
-         SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}
-         LIMIT $${n + 1} OFFSET $${n + 2}) c)
+       SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}
+       LIMIT $${n + 1} OFFSET $${n + 2})
      SELECT p.*, c.identifier, r.record, c.members, c.member_sources, c.changed
      FROM page p JOIN catalogue c ON c.record_id = p.record_id JOIN records r ON r.id = c.record_id
-     ORDER BY p.n`,
+     ORDER BY ${order}`,
     [...pageWhere.params, q.limit, skip],
   );
   // The row after this page is where the next page starts: remember its key (the last row's key, one on).
