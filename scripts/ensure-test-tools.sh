@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the external tools the test suite drives are present (npm's "pretest"), so that `npm test`
-# works on a fresh Debian machine: xmllint validates ISO 19139 output against the XSDs.
+# works on a fresh Debian machine: xmllint validates ISO 19139 and CSW output against the XSDs; OWSLib (the CSW
+# client of QGIS MetaSearch) and rdflib (the RDF parser of udata, data.gouv.fr's harvester) read what the hub
+# publishes, run by Debian's own Python (/usr/bin/python3).
 # Installs the missing Debian packages when it can (root + apt-get); otherwise says what to install.
 set -euo pipefail
 missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+/usr/bin/python3 -c 'import owslib' >/dev/null 2>&1 || missing+=(python3-owslib)
+/usr/bin/python3 -c 'import rdflib' >/dev/null 2>&1 || missing+=(python3-rdflib)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "moisson tests: installing ${missing[*]} (Debian packages)…" >&2

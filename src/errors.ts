@@ -19,6 +19,8 @@ export const catalogue = {
   invalid_parameter: { status: 400, ows: 'InvalidParameterValue', title: 'Invalid parameter' },
   missing_parameter: { status: 400, ows: 'MissingParameterValue', title: 'Missing parameter' },
   unknown_parameter: { status: 400, ows: 'InvalidParameterValue', title: 'Unknown parameter' },
+  operation_not_supported: { status: 400, ows: 'OperationNotSupported', title: 'Operation not supported' },
+  version_negotiation_failed: { status: 400, ows: 'VersionNegotiationFailed', title: 'Version negotiation failed' },
   invalid_body: { status: 400, ows: 'InvalidParameterValue', title: 'Invalid request body' },
   invalid_source: { status: 422, ows: 'InvalidParameterValue', title: 'Invalid source definition' },
   conflict: { status: 409, ows: 'NoApplicableCode', title: 'Conflict' },

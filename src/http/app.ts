@@ -16,12 +16,15 @@ import { outboxLag } from '../store/outbox.ts';
 import { searchResponse, SEARCH_HEADERS } from '../publish/search.ts';
 import type { SearchIndex } from '../search/types.ts';
 import type { Indexer } from '../search/indexer.ts';
+import { cswResponse, type CswServiceInfo } from '../publish/csw/server.ts';
 
 export interface AppDeps {
   db: Db;
   config: Pick<HubConfig, 'baseUrl' | 'adminToken'> & { seedsDir?: string };
   logger: Logger;
   metrics?: HubMetrics;
+  /** What the CSW capabilities say about the hub (title, provider…); French defaults otherwise. */
+  service?: Partial<CswServiceInfo>;
   /** The search index and the worker that keeps it in sync; without them /api/search answers 503. */
   search?: { index: SearchIndex; indexer?: Indexer };
 }
@@ -145,6 +148,35 @@ function searchRoutes(router: Router, deps: AppDeps): void {
   });
 }
 
+/** Largest request body the OGC endpoints read (a GetRecords with a big filter is a few KB). */
+const MAX_OGC_BODY = 1024 * 1024;
+
+/** The request body as text, refused beyond `limit` bytes without reading the rest. */
+async function readBody(ctx: Koa.Context, limit: number): Promise<string> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limit) throw new HubError('payload_too_large', `Request body larger than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HubError('payload_too_large', `Request body larger than ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `GET, POST /csw`: the CSW 2.0.2 server; its errors are ExceptionReports, rendered by the publisher. */
+function cswRoutes(router: Router, deps: AppDeps): void {
+  const csw = { db: deps.db, baseUrl: deps.config.baseUrl, service: deps.service };
+  router.get('/csw', async (ctx) => {
+    send(ctx, await cswResponse(csw, { method: 'GET', query: ctx.query, querystring: ctx.querystring }));
+  });
+  router.post('/csw', async (ctx) => {
+    const body = await readBody(ctx, MAX_OGC_BODY);
+    send(ctx, await cswResponse(csw, { method: 'POST', query: ctx.query, body, contentType: ctx.get('content-type') }));
+  });
+}
+
 /** The admin operations of this hub; a harvest wakes the indexer so that its changes are searchable at once. */
 function hubOps(deps: AppDeps, metrics: HubMetrics): HubOps {
   const indexer = deps.search?.indexer;
@@ -171,6 +203,7 @@ export function createApp(deps: AppDeps): Koa {
   healthRoutes(router, deps, metrics);
   recordRoutes(router, deps);
   searchRoutes(router, deps);
+  cswRoutes(router, deps);
   const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));

@@ -1,0 +1,122 @@
+/**
+ * The CSW 2.0.2 responses that carry records or values: GetRecords (csw:GetRecordsResponse, OGC 07-006r1
+ * §10.8.4), GetRecordById (§10.9.4), GetDomain (§10.5.4) and the acknowledgement of resultType=validate
+ * (§10.8.4.13).
+ *
+ * Records arrive as element strings that declare their own namespaces (dc-record.ts, iso-element-set.ts):
+ * the envelope is built with xmlbuilder2 and the records are spliced in as text, never parsed again.
+ */
+import type { ElementSet } from './domains.ts';
+import { CSW_SCHEMA_LOCATION, NS_CSW, NS_OWS, NS_XLINK, NS_XSI } from './namespaces.ts';
+import { attribute, newRoot, RECORDS_MARKER, serialize, spliceRecords, stripXmlDeclaration, textElement } from './xml.ts';
+
+export interface GetRecordsResult {
+  requestId?: string | null;
+  /** csw:SearchStatus/@timestamp: when the result set was computed. */
+  timestamp: Date | string;
+  matched: number;
+  /** numberOfRecordsReturned is the number of `records` written; when given, this must agree with it. */
+  returned?: number;
+  /** Position of the next record, 0 when none is left. */
+  nextRecord: number;
+  /** null when the request named elements (ElementName) instead of an element set. */
+  elementSet?: ElementSet | null;
+  /** The outputSchema URI of the records. */
+  recordSchema: string;
+  resultType: 'hits' | 'results' | 'validate';
+  /** The record elements, without XML declaration; ignored for resultType=hits. */
+  records: readonly string[];
+}
+
+const cswRoot = (name: string, extra: Record<string, string> = {}) =>
+  newRoot(NS_CSW, name, { csw: NS_CSW, xsi: NS_XSI, ...extra }).att('xsi:schemaLocation', CSW_SCHEMA_LOCATION);
+
+/** xs:dateTime of a Date, without milliseconds; strings are the caller's own xs:dateTime. */
+function dateTime(t: Date | string): string {
+  return typeof t === 'string' ? t : t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Records joined for splicing; their XML declarations, if any slipped through, removed. */
+const joined = (records: readonly string[]): string => records.map(stripXmlDeclaration).join('');
+
+/** csw:GetRecordsResponse: SearchStatus, then SearchResults with the counts and the records. */
+export function getRecordsResponse(r: GetRecordsResult): string {
+  const root = cswRoot('csw:GetRecordsResponse').att('version', '2.0.2');
+  if (r.requestId) textElement(root, 'csw:RequestId', r.requestId);
+  root.ele('csw:SearchStatus').att('timestamp', dateTime(r.timestamp));
+  const records = r.resultType === 'results' ? r.records : [];
+  if (r.returned !== undefined && r.resultType === 'results' && r.returned !== records.length) {
+    throw new Error(`numberOfRecordsReturned ${r.returned} but ${records.length} records given`);
+  }
+  const results = root.ele('csw:SearchResults')
+    .att('numberOfRecordsMatched', String(r.matched))
+    .att('numberOfRecordsReturned', String(records.length))
+    .att('nextRecord', String(r.nextRecord))
+    .att('recordSchema', r.recordSchema);
+  if (r.elementSet) results.att('elementSet', r.elementSet);
+  results.com(RECORDS_MARKER);
+  return spliceRecords(serialize(root), joined(records));
+}
+
+/** csw:GetRecordByIdResponse with the records found (none is an empty response, not an exception). */
+export function getRecordByIdResponse(records: readonly string[]): string {
+  const root = cswRoot('csw:GetRecordByIdResponse');
+  root.com(RECORDS_MARKER);
+  return spliceRecords(serialize(root), joined(records));
+}
+
+export interface DomainValue {
+  value: string;
+  /** How many records have it (GeoNetwork's count attribute; csw:Value is xs:anyType, so it validates). */
+  count?: number;
+}
+
+export type GetDomainResult =
+  | { propertyName: string; parameterName?: undefined; values: readonly DomainValue[] }
+  | { parameterName: string; propertyName?: undefined; values: readonly DomainValue[] };
+
+/** csw:GetDomainResponse with one csw:DomainValues (ListOfValues omitted when there is no value). */
+export function getDomainResponse(r: GetDomainResult): string {
+  const root = cswRoot('csw:GetDomainResponse');
+  const dv = root.ele('csw:DomainValues').att('type', 'csw:Record');
+  if (r.parameterName !== undefined) textElement(dv, 'csw:ParameterName', r.parameterName);
+  else textElement(dv, 'csw:PropertyName', r.propertyName);
+  if (r.values.length > 0) {
+    const list = dv.ele('csw:ListOfValues');
+    for (const v of r.values) {
+      const el = textElement(list, 'csw:Value', v.value);
+      if (v.count !== undefined) el.att('count', String(v.count));
+    }
+  }
+  return serialize(root);
+}
+
+export interface AcknowledgementInput {
+  /** The request as received: the XML body of a POST, or the query string (or URL) of a GET. */
+  echo: string;
+  requestId?: string | null;
+  timestamp?: Date | string;
+}
+
+/** A KVP request is echoed as an ows:Get reference to itself (as pycsw does); XML is echoed verbatim. */
+const isXml = (echo: string): boolean => /^\s*(<\?xml[^]*?\?>\s*)?</.test(echo);
+
+/** csw:Acknowledgement for resultType=validate: the request was valid and was not executed. */
+export function acknowledgement(a: AcknowledgementInput): string {
+  const root = cswRoot('csw:Acknowledgement', { ows: NS_OWS, xlink: NS_XLINK })
+    .att('timeStamp', dateTime(a.timestamp ?? new Date()));
+  const echoed = root.ele('csw:EchoedRequest');
+  if (isXml(a.echo)) echoed.com(RECORDS_MARKER);
+  else {
+    const href = /^[a-z][a-z0-9+.-]*:/i.test(a.echo) ? a.echo : `?${a.echo.replace(/^\?/, '')}`;
+    attribute(echoed.ele('ows:Get').att('xlink:type', 'simple'), 'xlink:href', href);
+  }
+  if (a.requestId) textElement(root, 'csw:RequestId', a.requestId);
+  const xml = serialize(root);
+  return isXml(a.echo) ? spliceRecords(xml, withoutProlog(a.echo)) : xml;
+}
+
+/** An XML request body without its declaration and DOCTYPE, ready to be embedded. */
+function withoutProlog(xml: string): string {
+  return stripXmlDeclaration(xml).replace(/^\s*<!DOCTYPE[^>[]*(\[[^]*?\])?\s*>\s*/i, '').trim();
+}
