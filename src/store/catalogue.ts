@@ -114,6 +114,8 @@ export interface CatalogueQuery {
   limit: number;
   /** Also count the matches (false: `matched` is null). */
   count?: boolean;
+  /** Read each hit's record (default true; false: `record` is left undefined, see loadRecords). */
+  records?: boolean;
 }
 
 const COLUMN = /^[a-z_]+$/;
@@ -160,15 +162,16 @@ const NOT_NULL = new Set(['identifier', 'title', 'type', 'record_id']);
 
 const memos = new WeakMap<Db, LRUCache<string, QueryMemo>>();
 
-function memoFor(db: Db, key: string, generation: number): QueryMemo {
+function memoFor(db: Db, key: string): QueryMemo {
   let cache = memos.get(db);
   if (!cache) {
     cache = new LRUCache<string, QueryMemo>({ max: 500 });
     memos.set(db, cache);
   }
   let memo = cache.get(key);
-  if (!memo || memo.generation !== generation) {
-    memo = { generation, positions: new Map() };
+  if (!memo) {
+    // Generation 0 is never the catalogue's: nothing is trusted before the first read.
+    memo = { generation: 0, positions: new Map() };
     cache.set(key, memo);
   }
   return memo;
@@ -190,69 +193,115 @@ function nearest(memo: QueryMemo, offset: number): [number, unknown[]] | null {
 }
 
 /** The sort key of the row at `position` (found with an OFFSET, once per generation and checkpoint). */
-async function keyAt(db: Db, where: SqlCondition, order: string, columns: string[], position: number): Promise<unknown[] | null> {
+async function keyAt(
+  db: Db, where: SqlCondition, order: string, columns: string[], position: number,
+): Promise<{ key: unknown[]; generation: number } | null> {
   const n = where.params.length;
   const r = await db.query<Record<string, unknown>>(
-    `SELECT ${columns.map((c) => `c.${c}`).join(', ')} FROM catalogue c WHERE ${where.sql} ORDER BY ${order}
-     LIMIT 1 OFFSET $${n + 1}`, [...where.params, position]);
+    `SELECT ${columns.map((c) => `c.${c}`).join(', ')}, (SELECT generation FROM catalogue_state) AS generation_
+     FROM catalogue c WHERE ${where.sql} ORDER BY ${order} LIMIT 1 OFFSET $${n + 1}`, [...where.params, position]);
   const row = r.rows[0];
-  return row ? columns.map((c) => row[c]) : null;
+  return row ? { key: columns.map((c) => row[c]), generation: Number(row.generation_) } : null;
 }
 
-/** Matching resources, a page of them in the given order, and how many match. */
+/**
+ * Matching resources, a page of them in the given order, and how many match.
+ *
+ * One statement in the common case: the page (seeking from a position remembered for this query, if any)
+ * together with the catalogue's generation, read in the same snapshot. Positions and counts are only trusted
+ * when that generation is the one they were learnt at; otherwise the page is read again the plain way.
+ * `records: false` leaves `record` out (the caller has the page's records written already, or loads them
+ * with loadRecords).
+ */
 export async function queryCatalogue(db: Db, q: CatalogueQuery): Promise<{ matched: number | null; hits: CatalogueHit[] }> {
   const where = q.where ?? ALL;
   const order = orderBy(q.sort);
   const seek = seekColumns(q.sort);
-  const memo = memoFor(db, `${where.sql}\u0000${JSON.stringify(where.params)}\u0000${order}`, await catalogueGeneration(db));
+  const memo = memoFor(db, `${where.sql}\u0000${JSON.stringify(where.params)}\u0000${order}`);
+  const withRecords = q.records !== false;
 
-  // The page's own condition: from the nearest known position, or a checkpoint found now.
-  let pageWhere = where;
-  let skip = q.offset;
-  if (seek && q.limit > 0 && q.offset >= SEEK_FROM) {
-    let from = nearest(memo, q.offset);
-    if (!from || q.offset - from[0] >= CHECKPOINT) {
-      const checkpoint = Math.floor(q.offset / CHECKPOINT) * CHECKPOINT;
-      const key = await keyAt(db, where, order, seek.columns, checkpoint);
-      if (key) memo.positions.set(checkpoint, key);
-      from = key ? [checkpoint, key] : from;
-    }
-    if (from) {
-      const n = where.params.length;
-      const cols = seek.columns.map((c) => `c.${c}`).join(', ');
-      const marks = from[1].map((_, i) => `$${n + i + 1}`).join(', ');
-      pageWhere = { sql: `(${where.sql}) AND (${cols}) ${seek.descending ? '<=' : '>='} (${marks})`, params: [...where.params, ...from[1]] };
-      skip = q.offset - from[0];
-    }
+  let page = await readPage(db, q, where, order, seek, memo, withRecords, true);
+  if (page.generation !== memo.generation) {
+    // The catalogue changed since this query's positions and count were learnt: forget them.
+    const stale = page.usedSeek;
+    memo.generation = page.generation;
+    memo.positions.clear();
+    memo.count = undefined;
+    if (stale) page = await readPage(db, q, where, order, seek, memo, withRecords, false);
   }
-
-  const n = pageWhere.params.length;
-  const keyColumns = seek ? seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ') + ',' : '';
-  const page = q.limit <= 0 ? { rows: [] as (HitRow & Record<string, unknown>)[] } : await db.query<HitRow & Record<string, unknown>>(
-    // The outer ORDER BY repeats the order over the page's rows: a join keeps no order of its own.
-    `WITH page AS (
-       SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}
-       LIMIT $${n + 1} OFFSET $${n + 2})
-     SELECT p.*, c.identifier, r.record, c.members, c.member_sources, c.changed
-     FROM page p JOIN catalogue c ON c.record_id = p.record_id JOIN records r ON r.id = c.record_id
-     ORDER BY ${order}`,
-    [...pageWhere.params, q.limit, skip],
-  );
-  // The row after this page is where the next page starts: remember its key (the last row's key, one on).
   const last = page.rows.at(-1);
   if (seek && last && memo.positions.size < 10_000) {
+    // The next page starts after this row: remember where it is.
     memo.positions.set(q.offset + page.rows.length - 1, seek.columns.map((c) => last[`k_${c}`]));
   }
 
   let matched: number | null = null;
   if (q.count !== false) {
     if (memo.count === undefined) {
-      const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM catalogue c WHERE ${where.sql}`, where.params);
-      memo.count = r.rows[0].n;
+      const r = await db.query<{ n: number; generation: number }>(
+        `SELECT count(*)::int AS n, (SELECT generation FROM catalogue_state) AS generation FROM catalogue c WHERE ${where.sql}`,
+        where.params);
+      if (Number(r.rows[0].generation) === memo.generation) memo.count = r.rows[0].n;
+      matched = r.rows[0].n;
+    } else {
+      matched = memo.count;
     }
-    matched = memo.count;
   }
   return { matched, hits: page.rows.map(toHit) };
+}
+
+type PageRow = HitRow & Record<string, unknown>;
+
+async function readPage(
+  db: Db, q: CatalogueQuery, where: SqlCondition, order: string, seek: { columns: string[]; descending: boolean } | null,
+  memo: QueryMemo, withRecords: boolean, mayCheckpoint: boolean,
+): Promise<{ rows: PageRow[]; generation: number; usedSeek: boolean }> {
+  let pageWhere = where;
+  let skip = q.offset;
+  let usedSeek = false;
+  if (seek && q.limit > 0 && q.offset >= SEEK_FROM && memo.generation !== 0) {
+    let from = nearest(memo, q.offset);
+    if (mayCheckpoint && (!from || q.offset - from[0] >= CHECKPOINT)) {
+      const checkpoint = Math.floor(q.offset / CHECKPOINT) * CHECKPOINT;
+      const found = await keyAt(db, where, order, seek.columns, checkpoint);
+      if (found && found.generation === memo.generation) {
+        memo.positions.set(checkpoint, found.key);
+        from = [checkpoint, found.key];
+      }
+    }
+    if (from && q.offset - from[0] < CHECKPOINT) {
+      const n = where.params.length;
+      const cols = seek.columns.map((c) => `c.${c}`).join(', ');
+      const marks = from[1].map((_, i) => `$${n + i + 1}`).join(', ');
+      pageWhere = { sql: `(${where.sql}) AND (${cols}) ${seek.descending ? '<=' : '>='} (${marks})`, params: [...where.params, ...from[1]] };
+      skip = q.offset - from[0];
+      usedSeek = true;
+    }
+  }
+  const n = pageWhere.params.length;
+  const keyColumns = seek ? `${seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ')},` : '';
+  const record = withRecords ? ', r.record' : '';
+  const join = withRecords ? ' JOIN records r ON r.id = c.record_id' : '';
+  // The generation comes first and always (LEFT JOIN LATERAL): an empty page still says which catalogue it read.
+  const r = await db.query<PageRow & { generation: number }>(
+    `SELECT g.generation, p.* FROM (SELECT generation FROM catalogue_state) g LEFT JOIN LATERAL (
+       SELECT k.*, c.identifier${record}, c.members, c.member_sources, c.changed
+       FROM (SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}
+             LIMIT $${n + 1} OFFSET $${n + 2}) k
+       JOIN catalogue c ON c.record_id = k.record_id${join}
+       ORDER BY ${order}) p ON true`,
+    [...pageWhere.params, Math.max(0, q.limit), skip],
+  );
+  const generation = Number(r.rows[0]?.generation ?? 0);
+  const rows = r.rows.filter((row) => row.record_id !== null);
+  return { rows, generation, usedSeek };
+}
+
+/** The records (model JSON) of these ids, for pages read with `records: false`. */
+export async function loadRecords(db: Db, ids: string[]): Promise<Map<string, MdRecord>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.query<{ id: string; record: MdRecord }>('SELECT id, record FROM records WHERE id = ANY($1::text[])', [ids]);
+  return new Map(r.rows.map((row) => [row.id, row.record]));
 }
 
 /** One resource by the identifier it is published under (fileIdentifier, else the hub's record id) or record id. */

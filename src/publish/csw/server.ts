@@ -11,7 +11,7 @@ import { HubError, toHubError } from '../../errors.ts';
 import { findQueryable } from '../../../mappings/queryables.ts';
 import type { MdRecord } from '../../../mappings/types.ts';
 import type { Db } from '../../store/db.ts';
-import { ALL, catalogueByIdentifier, catalogueDomain, queryCatalogue, type CatalogueHit } from '../../store/catalogue.ts';
+import { ALL, catalogueByIdentifier, catalogueDomain, loadRecords, queryCatalogue, type CatalogueHit } from '../../store/catalogue.ts';
 import { compileFilter, compileSort } from '../filter/sql.ts';
 import type { PublisherResponse } from '../native/records.ts';
 import {
@@ -197,16 +197,29 @@ const rendered = new LRUCache<string, string>({
   sizeCalculation: (xml) => xml.length * 2,
 });
 
-/** One record as the element the output schema and element set ask for (cached unless ElementName is used). */
-function recordElement(hit: CatalogueHit, schema: OutputSchema, elementSet: ElementSet | null, elementNames: string[], baseUrl: string): string {
-  if (elementNames.length > 0) return writeRecordElement(hit, schema, elementSet, elementNames, baseUrl);
-  const key = `${hit.recordId}|${hit.changed.getTime()}|${schema}|${elementSet}|${baseUrl}`;
-  let xml = rendered.get(key);
-  if (xml === undefined) {
-    xml = writeRecordElement(hit, schema, elementSet, elementNames, baseUrl);
-    rendered.set(key, xml);
-  }
-  return xml;
+const renderKey = (hit: CatalogueHit, schema: OutputSchema, elementSet: ElementSet | null, baseUrl: string) =>
+  `${hit.recordId}|${hit.changed.getTime()}|${schema}|${elementSet}|${baseUrl}`;
+
+/**
+ * The page's records as the elements the output schema and element set ask for: from the cache when written
+ * before (unless ElementName is used), the others read from the store (the page was read without them) and
+ * written now.
+ */
+async function recordElements(
+  db: Db, hits: CatalogueHit[], schema: OutputSchema, elementSet: ElementSet | null, elementNames: string[], baseUrl: string,
+): Promise<string[]> {
+  const cached = elementNames.length > 0 ? hits.map(() => undefined) : hits.map((h) => rendered.get(renderKey(h, schema, elementSet, baseUrl)));
+  const missing = hits.filter((h, i) => cached[i] === undefined && h.record === undefined).map((h) => h.recordId);
+  const records = await loadRecords(db, missing);
+  return hits.map((hit, i) => {
+    if (cached[i] !== undefined) return cached[i]!;
+    const record = hit.record ?? records.get(hit.recordId);
+    // Gone between the page and this read (a purge): its element says nothing rather than failing the page.
+    if (!record) throw new HubError('internal', `Record ${hit.recordId} vanished while the page was written; ask again.`);
+    const xml = writeRecordElement({ ...hit, record }, schema, elementSet, elementNames, baseUrl);
+    if (elementNames.length === 0) rendered.set(renderKey(hit, schema, elementSet, baseUrl), xml);
+    return xml;
+  });
 }
 
 function writeRecordElement(hit: CatalogueHit, schema: OutputSchema, elementSet: ElementSet | null, elementNames: string[], baseUrl: string): string {
@@ -226,7 +239,7 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> 
   const sort = compileSort(r.sortBy);
   if (r.resultType === 'validate') return acknowledgement({ echo: r.echo, requestId: r.requestId });
   const limit = r.resultType === 'hits' ? 0 : Math.min(r.maxRecords, MAX_RECORDS);
-  const { matched, hits } = await queryCatalogue(deps.db, { where, sort, offset: r.startPosition - 1, limit });
+  const { matched, hits } = await queryCatalogue(deps.db, { where, sort, offset: r.startPosition - 1, limit, records: false });
   const total = matched ?? 0;
   const returned = hits.length;
   const after = r.startPosition + returned;
@@ -244,7 +257,7 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> 
     elementSet: r.elementSet,
     recordSchema,
     resultType: r.resultType,
-    records: hits.map((h) => recordElement(h, r.outputSchema, r.elementSet, r.elementNames, deps.baseUrl)),
+    records: await recordElements(deps.db, hits, r.outputSchema, r.elementSet, r.elementNames, deps.baseUrl),
   });
 }
 
@@ -261,7 +274,7 @@ async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<st
       }
     }
   }
-  const elements = ordered.map((h) => recordElement(h, r.outputSchema, r.elementSet, [], deps.baseUrl));
+  const elements = await recordElements(deps.db, ordered, r.outputSchema, r.elementSet, [], deps.baseUrl);
   // The hub's own service record, which the INSPIRE capabilities point at, is not in the catalogue.
   const serviceId = serviceInfo(deps).inspire.serviceMetadataId;
   if (r.ids.includes(serviceId) && !ordered.some((h) => h.identifier === serviceId)) {
