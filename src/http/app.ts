@@ -17,6 +17,7 @@ import { searchResponse, SEARCH_HEADERS } from '../publish/search.ts';
 import type { SearchIndex } from '../search/types.ts';
 import type { Indexer } from '../search/indexer.ts';
 import { cswResponse, type CswServiceInfo } from '../publish/csw/server.ts';
+import { recordsRoutes } from '../publish/records/routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -204,6 +205,7 @@ export function createApp(deps: AppDeps): Koa {
   recordRoutes(router, deps);
   searchRoutes(router, deps);
   cswRoutes(router, deps);
+  recordsRoutes(router, deps);
   const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));

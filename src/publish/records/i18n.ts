@@ -1,0 +1,103 @@
+/**
+ * The words of the OGC API - Records pages and documents, French first (the hub's public is French), English
+ * available with `lang=en` or Accept-Language. Harvested text is never translated here: it is shown as found.
+ */
+import type { Lang } from './urls.ts';
+
+const FR = {
+  hubTitle: 'Catalogue moisson',
+  hubDescription: 'Fiches de métadonnées géographiques moissonnées et republiées selon OGC API - Records.',
+  collections: 'Collections',
+  collectionsDescription: 'Toutes les fiches, et les fiches de chaque source moissonnée.',
+  allTitle: 'Toutes les fiches',
+  allDescription: 'Chaque ressource publiée par le hub, une seule fois même si plusieurs sources la décrivent.',
+  sourceDescription: (url: string) => `Fiches moissonnées depuis ${url}.`,
+  conformance: 'Classes de conformité',
+  openapi: 'Définition de l’API (OpenAPI 3.0)',
+  items: 'Fiches',
+  records: 'fiches',
+  sortables: 'Propriétés de tri',
+  search: 'Rechercher',
+  q: 'Texte',
+  bbox: 'Emprise (ouest,sud,est,nord)',
+  datetime: 'Date ou période',
+  type: 'Type',
+  sortby: 'Tri',
+  results: (matched: number, from: number, to: number) =>
+    matched === 0 ? 'Aucune fiche ne correspond.' : `Fiches ${from} à ${to} sur ${matched}`,
+  previous: 'Page précédente',
+  next: 'Page suivante',
+  extent: 'Emprise',
+  period: 'Période',
+  count: 'Nombre de fiches',
+  keywords: 'Mots-clés',
+  themes: 'Thèmes',
+  contacts: 'Contacts',
+  formats: 'Formats',
+  license: 'Licence',
+  rights: 'Droits',
+  created: 'Création',
+  updated: 'Mise à jour',
+  identifier: 'Identifiant',
+  externalIds: 'Identifiants de la ressource',
+  language: 'Langue',
+  links: 'Liens',
+  sources: 'Provenance',
+  preferred: 'fiche publiée',
+  original: 'document d’origine',
+  error: 'Erreur',
+  home: 'Accueil',
+  otherLanguage: 'English',
+} as const;
+
+type Messages = { [K in keyof typeof FR]: (typeof FR)[K] extends (...a: infer A) => string ? (...a: A) => string : string };
+
+const EN: Messages = {
+  hubTitle: 'moisson catalogue',
+  hubDescription: 'Harvested geographic metadata records, republished as OGC API - Records.',
+  collections: 'Collections',
+  collectionsDescription: 'Every record, and the records of each harvested source.',
+  allTitle: 'All records',
+  allDescription: 'Every resource the hub publishes, once even when several sources describe it.',
+  sourceDescription: (url: string) => `Records harvested from ${url}.`,
+  conformance: 'Conformance classes',
+  openapi: 'API definition (OpenAPI 3.0)',
+  items: 'Records',
+  records: 'records',
+  sortables: 'Sortable properties',
+  search: 'Search',
+  q: 'Text',
+  bbox: 'Extent (west,south,east,north)',
+  datetime: 'Date or period',
+  type: 'Type',
+  sortby: 'Sort',
+  results: (matched: number, from: number, to: number) =>
+    matched === 0 ? 'No record matches.' : `Records ${from} to ${to} of ${matched}`,
+  previous: 'Previous page',
+  next: 'Next page',
+  extent: 'Extent',
+  period: 'Period',
+  count: 'Number of records',
+  keywords: 'Keywords',
+  themes: 'Themes',
+  contacts: 'Contacts',
+  formats: 'Formats',
+  license: 'Licence',
+  rights: 'Rights',
+  created: 'Created',
+  updated: 'Updated',
+  identifier: 'Identifier',
+  externalIds: 'Resource identifiers',
+  language: 'Language',
+  links: 'Links',
+  sources: 'Provenance',
+  preferred: 'published record',
+  original: 'original document',
+  error: 'Error',
+  home: 'Home',
+  otherLanguage: 'Français',
+};
+
+export function messages(lang: Lang): Messages {
+  return lang === 'en' ? EN : FR;
+}
