@@ -1,0 +1,48 @@
+/**
+ * Child-process entry of bench/csw: opens a store, fills its catalogue with N synthetic published records
+ * (catalogue-fill.ts) unless it holds them already, and serves the hub's HTTP app on a free port, so that the
+ * load generator (the parent) and the hub do not share a thread.
+ *
+ *   node --import tsx bench/lib/hub-main.ts <N> <fixtures dir>      (DATABASE_URL or DATA_DIR from the env)
+ *
+ * Sends { progress } while filling, then { url } once listening; answers { op: 'stats' } with { maxRss, cpu };
+ * exits when the IPC channel closes.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { createApp } from '../../src/http/app.ts';
+import { createMetrics } from '../../src/http/metrics.ts';
+import { openStore } from '../../src/store/db.ts';
+import { fillCatalogue } from './catalogue-fill.ts';
+import { templateRecords } from './search-docs.ts';
+
+const [n, fixtures] = process.argv.slice(2);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const db = await openStore(process.env.DATABASE_URL
+  ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.BENCH_SCHEMA }
+  : { dataDir: process.env.DATA_DIR ?? 'memory://' });
+const fillStart = performance.now();
+await fillCatalogue(db, templateRecords(root, fixtures), Number(n), (done) => process.send?.({ progress: done }));
+const fillSeconds = (performance.now() - fillStart) / 1000;
+
+const server = createServer();
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const app = createApp({ db, config: { baseUrl: url }, logger: pino({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }) });
+server.on('request', app.callback());
+server.keepAliveTimeout = 60_000;
+
+process.on('message', (m: { op: string }) => {
+  if (m.op === 'stats') {
+    const u = process.resourceUsage();
+    process.send?.({ maxRss: u.maxRSS * 1024, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 });
+  }
+});
+process.on('disconnect', () => {
+  server.close();
+  void db.close().then(() => process.exit(0));
+});
+process.send?.({ url, fillSeconds });
