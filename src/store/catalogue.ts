@@ -213,7 +213,9 @@ async function keyAt(
  * `records: false` leaves `record` out (the caller has the page's records written already, or loads them
  * with loadRecords).
  */
-export async function queryCatalogue(db: Db, q: CatalogueQuery): Promise<{ matched: number | null; hits: CatalogueHit[] }> {
+export async function queryCatalogue(
+  db: Db, q: CatalogueQuery,
+): Promise<{ matched: number | null; hits: CatalogueHit[]; generation: number }> {
   const where = q.where ?? ALL;
   const order = orderBy(q.sort);
   const seek = seekColumns(q.sort);
@@ -247,7 +249,7 @@ export async function queryCatalogue(db: Db, q: CatalogueQuery): Promise<{ match
       matched = memo.count;
     }
   }
-  return { matched, hits: page.rows.map(toHit) };
+  return { matched, hits: page.rows.map(toHit), generation: page.generation };
 }
 
 type PageRow = HitRow & Record<string, unknown>;

@@ -11,7 +11,10 @@ import { HubError, toHubError } from '../../errors.ts';
 import { findQueryable } from '../../../mappings/queryables.ts';
 import type { MdRecord } from '../../../mappings/types.ts';
 import type { Db } from '../../store/db.ts';
-import { ALL, catalogueByIdentifier, catalogueDomain, loadRecords, queryCatalogue, type CatalogueHit } from '../../store/catalogue.ts';
+import {
+  ALL, catalogueByIdentifier, catalogueDomain, catalogueGeneration, loadRecords, queryCatalogue, type CatalogueHit,
+  type CatalogueSort, type SqlCondition,
+} from '../../store/catalogue.ts';
 import { compileFilter, compileSort } from '../filter/sql.ts';
 import type { PublisherResponse } from '../native/records.ts';
 import {
@@ -233,13 +236,35 @@ function writeRecordElement(hit: CatalogueHit, schema: OutputSchema, elementSet:
   });
 }
 
+/**
+ * Whole GetRecords answers by query and catalogue generation: the same page asked again while the catalogue
+ * has not changed (the first page of every search, a page several harvesters walk) costs one small query. Its
+ * SearchStatus timestamp stays the one of when its result set was computed, which is what it means.
+ */
+const answers = new LRUCache<string, { generation: number; xml: string }>({
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (a) => a.xml.length * 2,
+});
+
 async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> {
   // Compiled first: a bad filter or sort key is reported even for resultType=validate or hits.
   const where = r.constraint ? compileFilter(r.constraint.filter) : ALL;
   const sort = compileSort(r.sortBy);
   if (r.resultType === 'validate') return acknowledgement({ echo: r.echo, requestId: r.requestId });
   const limit = r.resultType === 'hits' ? 0 : Math.min(r.maxRecords, MAX_RECORDS);
-  const { matched, hits } = await queryCatalogue(deps.db, { where, sort, offset: r.startPosition - 1, limit, records: false });
+  const key = JSON.stringify([deps.baseUrl, where, sort, r.startPosition, limit, r.resultType, r.outputSchema, r.elementSet,
+    r.elementNames, r.requestId]);
+  const known = answers.get(key);
+  if (known && known.generation === await catalogueGeneration(deps.db)) return known.xml;
+  const xml = await getRecordsAnswer(deps, r, where, sort, limit);
+  if (xml.generation !== 0) answers.set(key, xml);
+  return xml.xml;
+}
+
+async function getRecordsAnswer(
+  deps: CswDeps, r: GetRecordsRequest, where: SqlCondition, sort: CatalogueSort[], limit: number,
+): Promise<{ generation: number; xml: string }> {
+  const { matched, hits, generation } = await queryCatalogue(deps.db, { where, sort, offset: r.startPosition - 1, limit, records: false });
   const total = matched ?? 0;
   const returned = hits.length;
   const after = r.startPosition + returned;
@@ -248,7 +273,7 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> 
     ? (r.startPosition <= total ? r.startPosition : 0)
     : (returned > 0 && after <= total ? after : 0);
   const recordSchema = r.outputSchema === 'gmd' ? 'http://www.isotc211.org/2005/gmd' : 'http://www.opengis.net/cat/csw/2.0.2';
-  return getRecordsResponse({
+  const xml = getRecordsResponse({
     requestId: r.requestId,
     timestamp: new Date(),
     matched: total,
@@ -259,6 +284,7 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> 
     resultType: r.resultType,
     records: await recordElements(deps.db, hits, r.outputSchema, r.elementSet, r.elementNames, deps.baseUrl),
   });
+  return { generation, xml };
 }
 
 async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<string> {
