@@ -18,6 +18,7 @@ import type { SearchIndex } from '../search/types.ts';
 import type { Indexer } from '../search/indexer.ts';
 import { cswResponse, type CswServiceInfo } from '../publish/csw/server.ts';
 import { recordsRoutes } from '../publish/records/routes.ts';
+import { dcatRoutes } from '../publish/dcat/routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -206,6 +207,9 @@ export function createApp(deps: AppDeps): Koa {
   searchRoutes(router, deps);
   cswRoutes(router, deps);
   recordsRoutes(router, deps);
+  dcatRoutes(router, { db: deps.db, baseUrl: deps.config.baseUrl, hub: {
+    title: deps.service?.identification?.title ?? 'moisson — catalogue fédéré de métadonnées géographiques',
+    description: deps.service?.identification?.abstract, publisherName: deps.service?.provider?.name, language: 'fre' } });
   const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));
