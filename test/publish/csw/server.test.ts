@@ -4,6 +4,7 @@
  * harvester requests replayed byte for byte — plus every response validated against the CSW and ISO XSDs.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { parseXml } from '../../../mappings/xml/index.ts';
 import { select, textOf, attribute, type XmlElement } from '../../../mappings/xml/tree.ts';
 
 const run = promisify(execFile);
+const requests = path.join(projectRoot, 'test/fixtures/csw-requests');
 const CSW = 'http://www.opengis.net/cat/csw/2.0.2';
 const GMD = 'http://www.isotc211.org/2005/gmd';
 const OWS = 'http://www.opengis.net/ows';
@@ -188,6 +190,40 @@ describe.each(backends)('CSW 2.0.2 server on $name', (backend) => {
     expect(seen).toEqual([...want].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).filter((x) => seen.includes(x)));
     expect(new Set(seen)).toEqual(new Set(want));
     expect(seen).toHaveLength(want.length);
+  });
+
+  it("serves GeoNetwork's CSW harvester: POST GetRecords with its filter, paged, then GetRecordById in ISO", async () => {
+    const filter = readFileSync(path.join(requests, 'geonetwork-harvester-filter.xml'), 'utf8');
+    const expected = await store.db.query<{ identifier: string }>(
+      `SELECT identifier FROM catalogue c WHERE (c.anytext LIKE '%adresse%' OR c.type <> 'service') AND EXISTS (
+         SELECT 1 FROM catalogue_boxes b WHERE b.record_id = c.record_id AND b.box && box(point(-5.5, 47), point(-1, 49)))`);
+    expect(expected.rows.length).toBeGreaterThan(1);
+    const ids: string[] = [];
+    for (let start = 1, page = 0; start !== 0 && page < 20; page++) {
+      const res = await post(`<?xml version="1.0" encoding="UTF-8"?>
+<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" service="CSW" version="2.0.2" resultType="results"
+  startPosition="${start}" maxRecords="2"><csw:Query typeNames="csw:Record"><csw:ElementSetName>summary</csw:ElementSetName>
+  <csw:Constraint version="1.1.0">${filter}</csw:Constraint></csw:Query></csw:GetRecords>`, `geonetwork page ${page}`);
+      const r = searchResults(res.xml);
+      expect(r.matched).toBe(expected.rows.length);
+      for (const rec of r.records) ids.push(textOf(select(rec, [DC, 'identifier'])[0]));
+      start = r.next;
+    }
+    expect(new Set(ids)).toEqual(new Set(expected.rows.map((r) => r.identifier)));
+    expect(ids).toHaveLength(expected.rows.length);
+    for (const id of ids) {
+      const res = await get(`service=CSW&version=2.0.2&request=GetRecordById&outputSchema=${encodeURIComponent(GMD)}&elementSetName=full&id=${encodeURIComponent(id)}`);
+      const rec = parseXml(res.xml).root.children.find((c): c is XmlElement => typeof c !== 'string')!;
+      expect(textOf(select(rec, [GMD, 'fileIdentifier'], [GCO, 'CharacterString'])[0])).toBe(id);
+    }
+    const cql = readFileSync(path.join(requests, 'geonetwork-harvester-cql.txt'), 'utf8').trim();
+    const cqlExpected = await store.db.query<{ identifier: string }>(
+      `SELECT identifier FROM catalogue c WHERE c.anytext LIKE '%adresse%' AND c.type = 'dataset' AND EXISTS (
+         SELECT 1 FROM catalogue_boxes b WHERE b.record_id = c.record_id AND b.box && box(point(-5.5, 47), point(-1, 49)))`);
+    expect(cqlExpected.rows.length).toBeGreaterThan(0);
+    const res = await get(`service=CSW&version=2.0.2&request=GetRecords&typeNames=csw:Record&resultType=results&maxRecords=50&constraintLanguage=CQL_TEXT&constraint_language_version=1.1.0&constraint=${encodeURIComponent(cql)}`);
+    const r = searchResults(res.xml);
+    expect(new Set(r.records.map((rec) => textOf(select(rec, [DC, 'identifier'])[0])))).toEqual(new Set(cqlExpected.rows.map((x) => x.identifier)));
   });
 
   it('answers GET (KVP) GetRecords with CQL_TEXT, hits, ElementName and deep pages', async () => {
