@@ -29,6 +29,11 @@ describe('source definitions', () => {
     expect(problems.some((p) => p.message.includes('extra'))).toBe(true);
   });
 
+  it("refuses the id 'all', the OGC API - Records collection of every source", () => {
+    expect(problemsOf(() => parseSource({ id: 'all', type: 'csw', url: 'https://example.org/csw' })).map((p) => p.path)).toEqual(['id']);
+    expect(parseSource({ id: 'all-bretagne', type: 'csw', url: 'https://example.org/csw' }).id).toBe('all-bretagne');
+  });
+
   it('checks URLs and folders in a second pass', () => {
     expect(problemsOf(() => parseSource({ id: 'x', type: 'csw', url: 'not a url' }))[0]).toMatchObject({ path: 'url' });
     expect(problemsOf(() => parseSource({ id: 'x', type: 'csw', url: 'file:///etc' }))[0].message).toContain('http');
