@@ -149,6 +149,8 @@ interface HitRow {
 interface QueryMemo {
   generation: number;
   count?: number;
+  /** Every checkpoint of this generation is known. */
+  checkpointed?: boolean;
   /** 0-based position -> the sort key values of the row at that position (record_id last). */
   positions: Map<number, unknown[]>;
 }
@@ -192,16 +194,24 @@ function nearest(memo: QueryMemo, offset: number): [number, unknown[]] | null {
   return best;
 }
 
-/** The sort key of the row at `position` (found with an OFFSET, once per generation and checkpoint). */
-async function keyAt(
-  db: Db, where: SqlCondition, order: string, columns: string[], position: number,
-): Promise<{ key: unknown[]; generation: number } | null> {
-  const n = where.params.length;
+/**
+ * The sort keys at every CHECKPOINT-th position of the query's order, in one scan (a catalogue of 100,000 rows
+ * has 100 of them): cheaper than finding each with its own OFFSET, which would read half the rows on average.
+ */
+async function checkpoints(
+  db: Db, where: SqlCondition, order: string, columns: string[],
+): Promise<{ keys: [number, unknown[]][]; generation: number }> {
+  const cols = columns.map((c) => `c.${c}`).join(', ');
   const r = await db.query<Record<string, unknown>>(
-    `SELECT ${columns.map((c) => `c.${c}`).join(', ')}, (SELECT generation FROM catalogue_state) AS generation_
-     FROM catalogue c WHERE ${where.sql} ORDER BY ${order} LIMIT 1 OFFSET $${n + 1}`, [...where.params, position]);
-  const row = r.rows[0];
-  return row ? { key: columns.map((c) => row[c]), generation: Number(row.generation_) } : null;
+    `SELECT * FROM (
+       SELECT ${cols}, row_number() OVER (ORDER BY ${order}) - 1 AS position_,
+         (SELECT generation FROM catalogue_state) AS generation_
+       FROM catalogue c WHERE ${where.sql}) k
+     WHERE position_ % ${CHECKPOINT} = 0 ORDER BY position_`, where.params);
+  return {
+    keys: r.rows.map((row) => [Number(row.position_), columns.map((c) => row[c])]),
+    generation: Number(r.rows[0]?.generation_ ?? 0),
+  };
 }
 
 /**
@@ -229,6 +239,7 @@ export async function queryCatalogue(
     memo.generation = page.generation;
     memo.positions.clear();
     memo.count = undefined;
+    memo.checkpointed = false;
     if (stale) page = await readPage(db, q, where, order, seek, memo, withRecords, false);
   }
   const last = page.rows.at(-1);
@@ -263,12 +274,12 @@ async function readPage(
   let usedSeek = false;
   if (seek && q.limit > 0 && q.offset >= SEEK_FROM && memo.generation !== 0) {
     let from = nearest(memo, q.offset);
-    if (mayCheckpoint && (!from || q.offset - from[0] >= CHECKPOINT)) {
-      const checkpoint = Math.floor(q.offset / CHECKPOINT) * CHECKPOINT;
-      const found = await keyAt(db, where, order, seek.columns, checkpoint);
-      if (found && found.generation === memo.generation) {
-        memo.positions.set(checkpoint, found.key);
-        from = [checkpoint, found.key];
+    if (mayCheckpoint && !memo.checkpointed && (!from || q.offset - from[0] >= CHECKPOINT)) {
+      const found = await checkpoints(db, where, order, seek.columns);
+      if (found.generation === memo.generation) {
+        for (const [position, key] of found.keys) memo.positions.set(position, key);
+        memo.checkpointed = true;
+        from = nearest(memo, q.offset);
       }
     }
     if (from && q.offset - from[0] < CHECKPOINT) {
