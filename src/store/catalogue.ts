@@ -95,16 +95,21 @@ export interface CatalogueSort {
   descending: boolean;
 }
 
-export interface CatalogueHit {
+/** A published resource as a page lists it, without its record (queryCatalogue with `records: false`). */
+export interface CatalogueRow {
   recordId: string;
   /** The identifier the resource is published under: its fileIdentifier, else the hub's record id. */
   identifier: string;
-  record: MdRecord;
   /** Every visible record of the resource, the preferred (this) one first, and their sources. */
   members: string[];
   memberSources: string[];
   /** Latest change of any member in the hub. */
   changed: Date;
+}
+
+/** A published resource with its preferred record. */
+export interface CatalogueHit extends CatalogueRow {
+  record: MdRecord;
 }
 
 export interface CatalogueQuery {
@@ -224,8 +229,14 @@ async function checkpoints(
  * with loadRecords).
  */
 export async function queryCatalogue(
+  db: Db, q: CatalogueQuery & { records: false },
+): Promise<{ matched: number | null; hits: CatalogueRow[]; generation: number }>;
+export async function queryCatalogue(
   db: Db, q: CatalogueQuery,
-): Promise<{ matched: number | null; hits: CatalogueHit[]; generation: number }> {
+): Promise<{ matched: number | null; hits: CatalogueHit[]; generation: number }>;
+export async function queryCatalogue(
+  db: Db, q: CatalogueQuery,
+): Promise<{ matched: number | null; hits: (CatalogueHit | CatalogueRow)[]; generation: number }> {
   const where = q.where ?? ALL;
   const order = orderBy(q.sort);
   const seek = seekColumns(q.sort);

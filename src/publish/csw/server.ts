@@ -13,6 +13,7 @@ import type { MdRecord } from '../../../mappings/types.ts';
 import type { Db } from '../../store/db.ts';
 import {
   ALL, catalogueByIdentifier, catalogueDomain, catalogueGeneration, loadRecords, queryCatalogue, type CatalogueHit,
+  type CatalogueRow,
   type CatalogueSort, type SqlCondition,
 } from '../../store/catalogue.ts';
 import { compileFilter, compileSort } from '../filter/sql.ts';
@@ -200,7 +201,7 @@ const rendered = new LRUCache<string, string>({
   sizeCalculation: (xml) => xml.length * 2,
 });
 
-const renderKey = (hit: CatalogueHit, schema: OutputSchema, elementSet: ElementSet | null, baseUrl: string) =>
+const renderKey = (hit: CatalogueRow, schema: OutputSchema, elementSet: ElementSet | null, baseUrl: string) =>
   `${hit.recordId}|${hit.changed.getTime()}|${schema}|${elementSet}|${baseUrl}`;
 
 /**
@@ -209,7 +210,8 @@ const renderKey = (hit: CatalogueHit, schema: OutputSchema, elementSet: ElementS
  * written now.
  */
 async function recordElements(
-  db: Db, hits: CatalogueHit[], schema: OutputSchema, elementSet: ElementSet | null, elementNames: string[], baseUrl: string,
+  db: Db, hits: (CatalogueRow & { record?: MdRecord })[], schema: OutputSchema, elementSet: ElementSet | null,
+  elementNames: string[], baseUrl: string,
 ): Promise<string[]> {
   const cached = elementNames.length > 0 ? hits.map(() => undefined) : hits.map((h) => rendered.get(renderKey(h, schema, elementSet, baseUrl)));
   const missing = hits.filter((h, i) => cached[i] === undefined && h.record === undefined).map((h) => h.recordId);
@@ -217,7 +219,7 @@ async function recordElements(
   return hits.map((hit, i) => {
     if (cached[i] !== undefined) return cached[i]!;
     const record = hit.record ?? records.get(hit.recordId);
-    // Gone between the page and this read (a purge): its element says nothing rather than failing the page.
+    // Purged between the page and this read: refuse the page rather than serve it short of what it counts.
     if (!record) throw new HubError('internal', `Record ${hit.recordId} vanished while the page was written; ask again.`);
     const xml = writeRecordElement({ ...hit, record }, schema, elementSet, elementNames, baseUrl);
     if (elementNames.length === 0) rendered.set(renderKey(hit, schema, elementSet, baseUrl), xml);
