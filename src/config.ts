@@ -17,6 +17,10 @@ export interface HubConfig {
   adminToken?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   seedsDir: string;
+  /** What the hub's services say about it (CSW capabilities, DCAT catalogue); French defaults otherwise. */
+  hubTitle?: string;
+  hubOrganisation?: string;
+  hubContactEmail?: string;
 }
 
 /** Folder of the seeds shipped with the hub. */
@@ -25,6 +29,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
+  hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
 
 export class ConfigError extends Error {
@@ -53,6 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     adminToken: clean(env.ADMIN_TOKEN),
     logLevel: clean(env.LOG_LEVEL) ?? 'info',
     seedsDir: path.resolve(clean(env.SEEDS_DIR) ?? defaultSeedsDir),
+    hubTitle: clean(env.HUB_TITLE),
+    hubOrganisation: clean(env.HUB_ORGANISATION),
+    hubContactEmail: clean(env.HUB_CONTACT_EMAIL),
   };
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   const problems = validate('config', raw).map((p) => {

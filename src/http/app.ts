@@ -22,13 +22,31 @@ import { dcatRoutes } from '../publish/dcat/routes.ts';
 
 export interface AppDeps {
   db: Db;
-  config: Pick<HubConfig, 'baseUrl' | 'adminToken'> & { seedsDir?: string };
+  config: Pick<HubConfig, 'baseUrl' | 'adminToken'> & Partial<Pick<HubConfig, 'hubTitle' | 'hubOrganisation' | 'hubContactEmail'>>
+    & { seedsDir?: string };
   logger: Logger;
   metrics?: HubMetrics;
   /** What the CSW capabilities say about the hub (title, provider…); French defaults otherwise. */
   service?: Partial<CswServiceInfo>;
   /** The search index and the worker that keeps it in sync; without them /api/search answers 503. */
   search?: { index: SearchIndex; indexer?: Indexer };
+}
+
+/** What the services say about the hub: the deployment's settings over the publishers' French defaults. */
+function serviceInfo(deps: AppDeps): Partial<CswServiceInfo> | undefined {
+  const c = deps.config;
+  if (!c.hubTitle && !c.hubOrganisation && !c.hubContactEmail) return deps.service;
+  const s = deps.service ?? {};
+  return {
+    ...s,
+    ...(c.hubTitle ? { identification: { keywords: [], ...s.identification, title: c.hubTitle } } : {}),
+    ...(c.hubOrganisation ? { provider: { ...s.provider, name: c.hubOrganisation } } : {}),
+    ...(c.hubOrganisation || c.hubContactEmail ? {
+      inspire: { ...s.inspire, pointOfContact: {
+        organisationName: c.hubOrganisation ?? s.inspire?.pointOfContact?.organisationName ?? 'moisson',
+        email: c.hubContactEmail ?? s.inspire?.pointOfContact?.email ?? '' } } as CswServiceInfo['inspire'],
+    } : {}),
+  };
 }
 
 /** Writes a publisher response on the koa context. */
@@ -169,7 +187,7 @@ async function readBody(ctx: Koa.Context, limit: number): Promise<string> {
 
 /** `GET, POST /csw`: the CSW 2.0.2 server; its errors are ExceptionReports, rendered by the publisher. */
 function cswRoutes(router: Router, deps: AppDeps): void {
-  const csw = { db: deps.db, baseUrl: deps.config.baseUrl, service: deps.service };
+  const csw = { db: deps.db, baseUrl: deps.config.baseUrl, service: serviceInfo(deps) };
   router.get('/csw', async (ctx) => {
     send(ctx, await cswResponse(csw, { method: 'GET', query: ctx.query, querystring: ctx.querystring }));
   });
@@ -207,9 +225,10 @@ export function createApp(deps: AppDeps): Koa {
   searchRoutes(router, deps);
   cswRoutes(router, deps);
   recordsRoutes(router, deps);
+  const service = serviceInfo(deps);
   dcatRoutes(router, { db: deps.db, baseUrl: deps.config.baseUrl, hub: {
-    title: deps.service?.identification?.title ?? 'moisson — catalogue fédéré de métadonnées géographiques',
-    description: deps.service?.identification?.abstract, publisherName: deps.service?.provider?.name, language: 'fre' } });
+    title: service?.identification?.title ?? 'moisson — catalogue fédéré de métadonnées géographiques',
+    description: service?.identification?.abstract, publisherName: service?.provider?.name, language: 'fre' } });
   const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));
