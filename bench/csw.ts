@@ -2,7 +2,8 @@
  * bench/csw (issue 5): the publishers under load. For N published records (default 10,000 and 100,000), on
  * PGlite and, when DATABASE_URL is set, on PostgreSQL, a hub in a child process (bench/lib/hub-main.ts) serves
  * while 32 concurrent clients send one kind of request for a few seconds each; the script prints requests/s
- * and p50 / p95 / p99 latency of each kind next to the floor of the same HTTP stack (/healthz).
+ * and p50 / p95 / p99 latency of each kind next to two floors: the same HTTP stack's /healthz, and the bytes of
+ * the first GetRecords page served static by plain node:http (what moving ~130 KB answers costs on this machine).
  *
  *   N=10000,100000 SECONDS=10 CONCURRENCY=32 DATABASE_URL=postgres://… npm run bench:csw
  *
@@ -122,6 +123,7 @@ async function benchOne(n: number, backend: 'pglite' | 'pg'): Promise<void> {
   const rows: [string, Figures][] = [];
   const kinds: [string, (i: number) => string, (s: number, body: string) => boolean][] = [
     ['floor: GET /healthz', () => `${b}/healthz`, (s) => s === 200],
+    ['floor: the first page\'s bytes, static (node:http)', () => `${b}/bench/static`, isRecords],
     ['GetRecords ISO, first page', () => getRecords(b, 1), isRecords],
     ['GetRecords ISO, page near the end', () => getRecords(b, n - 15), isRecords],
     ['GetRecords ISO, random pages', (i) => getRecords(b, 1 + scramble(i, n - 10)), isRecords],

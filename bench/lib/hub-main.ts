@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createApp } from '../../src/http/app.ts';
+import { cswResponse } from '../../src/publish/csw/server.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { openStore } from '../../src/store/db.ts';
 import { fillCatalogue } from './catalogue-fill.ts';
@@ -32,7 +33,21 @@ const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const app = createApp({ db, config: { baseUrl: url }, logger: pino({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }) });
-server.on('request', app.callback());
+// A second floor: the first GetRecords page's bytes, served as they are by plain node:http (no koa, no store),
+// so that the cost of moving ~130 KB answers to 32 clients on this machine shows apart from the hub's own.
+const first = await cswResponse({ db, baseUrl: url }, { method: 'GET', query: {
+  service: 'CSW', version: '2.0.2', request: 'GetRecords', typeNames: 'gmd:MD_Metadata',
+  outputSchema: 'http://www.isotc211.org/2005/gmd', elementSetName: 'full', resultType: 'results', maxRecords: '10' } });
+const staticBody = Buffer.from(String(first.body));
+const handler = app.callback();
+server.on('request', (req, res) => {
+  if (req.url === '/bench/static') {
+    res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8', 'content-length': staticBody.length });
+    res.end(staticBody);
+    return;
+  }
+  void handler(req, res);
+});
 server.keepAliveTimeout = 60_000;
 
 process.on('message', (m: { op: string }) => {
