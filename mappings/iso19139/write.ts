@@ -6,6 +6,7 @@
  * without a value are written with gco:nilReason, dates in the gco type their lexical form allows, elements in
  * the XSD sequence order. Pure and deterministic: the same record always gives the same bytes.
  */
+import { createHash } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { MdRecord } from '../types.ts';
 import { ISO19139_PREFIXES, ISO19139_SCHEMA_LOCATION, NS_GMD } from './namespaces.ts';
@@ -84,4 +85,38 @@ export function localeLanguages(rec: MdRecord): string[] {
   }
   const extra = [...used].filter((l) => has(l) && !declared.includes(l)).sort();
   return [...new Set(declared), ...extra];
+}
+
+/**
+ * The record as a gmd:MD_Metadata element to embed in another document (a CSW response holds many): no XML
+ * declaration, and its xs:ID values prefixed per record (see prefixXmlIds). `idsOf` is the record whose
+ * identifier names the prefix (the full record, when `rec` is a reduced copy of it).
+ */
+export function writeIso19139Element(rec: MdRecord, idsOf: MdRecord = rec): string {
+  const xml = writeIso19139(rec).replace(/^\uFEFF?\s*<\?xml[^]*?\?>\s*/, '');
+  return prefixXmlIds(xml, idPrefix(idsOf));
+}
+
+/**
+ * The xs:ID values of a written record (PT_Locale/@id, gml:TimePeriod/@gml:id: "FRE", "period1"…) prefixed,
+ * and the LocalisedCharacterString/@locale references with them. The ISO writer makes them unique within one
+ * record; a CSW response holds many records in ONE document, where xs:ID values must be unique too (the
+ * schema rejects the second "period1"). The prefix comes from the record identifier, so the output stays
+ * deterministic.
+ *
+ * Parse-free: in xmlbuilder2 output '<' only starts markup (text escapes it) and attribute values are
+ * double-quoted without '"' inside, so start tags are matched exactly.
+ */
+export function prefixXmlIds(xml: string, prefix: string): string {
+  return xml.replace(/<([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+="[^"]*")*)(\s*\/?>)/g, (tag, name: string, attrs: string, end: string) => {
+    if (!attrs) return tag;
+    let out = attrs.replace(/(\s)gml:id="/g, `$1gml:id="${prefix}`).replace(/(\s)locale="#/g, `$1locale="#${prefix}`);
+    if (name === 'gmd:PT_Locale') out = out.replace(/(\s)id="/g, `$1id="${prefix}`);
+    return `<${name}${out}${end}`;
+  });
+}
+
+/** An NCName prefix for the ids of one record: a short digest of its identifier. */
+function idPrefix(rec: MdRecord): string {
+  return `r${createHash('sha1').update(rec.identifier ?? rec.title ?? '').digest('hex').slice(0, 8)}_`;
 }

@@ -4,6 +4,7 @@
  * index sync (src/search/indexer.ts) and read here with filters compiled by src/publish/filter/sql.ts.
  */
 import type { BoundingBox, MdRecord } from '../../mappings/types.ts';
+import { writeIso19139Element } from '../../mappings/iso19139/write.ts';
 import { CATALOGUE_COLUMNS, catalogueBoxes, catalogueValues, type CatalogueGroup } from '../../mappings/queryables.ts';
 import { LRUCache } from 'lru-cache';
 import type { Db } from './db.ts';
@@ -17,6 +18,18 @@ export interface CatalogueEntry {
 
 /** The `changed` of a row: the latest change of any member, so that a harvester of the hub sees it move. */
 const CHANGED = 'SELECT max(last_changed) FROM records WHERE id = ANY(e.members)';
+
+/**
+ * The record as the CSW embeds it in ISO 19139 (full element set), written once here rather than on every
+ * request; null when the writer fails on it (the CSW then tries again on demand and reports the failure).
+ */
+function isoElement(record: MdRecord): string | null {
+  try {
+    return writeIso19139Element(record);
+  } catch {
+    return null;
+  }
+}
 
 async function bumpGeneration(db: Db): Promise<void> {
   // An upsert: a store emptied table by table (tests) has lost the state row.
@@ -41,13 +54,17 @@ export async function removeFromCatalogue(db: Db, recordIds: string[]): Promise<
 export async function writeCatalogue(db: Db, entries: CatalogueEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const ids = entries.map((e) => e.recordId);
-  const rows = entries.map((e) => ({
-    record_id: e.recordId,
-    members: e.group.members,
-    member_sources: e.group.sources,
-    ...catalogueValues(e.recordId, e.record, e.group),
-  }));
-  const columns = ['record_id', 'members', 'member_sources', ...CATALOGUE_COLUMNS];
+  const rows = entries.map((e) => {
+    const values = catalogueValues(e.recordId, e.record, e.group);
+    return {
+      record_id: e.recordId,
+      members: e.group.members,
+      member_sources: e.group.sources,
+      ...values,
+      iso: isoElement({ ...e.record, identifier: values.identifier as string }),
+    };
+  });
+  const columns = ['record_id', 'members', 'member_sources', ...CATALOGUE_COLUMNS, 'iso'];
   // jsonb_populate_recordset types every column from the table itself: one parameter for the whole batch.
   await db.tx(async (t) => {
     await t.query('DELETE FROM catalogue WHERE record_id = ANY($1::text[])', [ids]);
@@ -105,6 +122,8 @@ export interface CatalogueRow {
   memberSources: string[];
   /** Latest change of any member in the hub. */
   changed: Date;
+  /** The record written as an embeddable ISO 19139 element (full), when asked for and written by the sync. */
+  iso?: string | null;
 }
 
 /** A published resource with its preferred record. */
@@ -121,6 +140,8 @@ export interface CatalogueQuery {
   count?: boolean;
   /** Read each hit's record (default true; false: `record` is left undefined, see loadRecords). */
   records?: boolean;
+  /** Also read each hit's ISO 19139 element (`iso`). */
+  iso?: boolean;
 }
 
 const COLUMN = /^[a-z_]+$/;
@@ -138,6 +159,7 @@ function orderBy(sort: CatalogueSort[] | undefined): string {
 interface HitRow {
   record_id: string;
   identifier: string;
+  iso?: string | null;
   record: MdRecord;
   members: string[];
   member_sources: string[];
@@ -304,7 +326,7 @@ async function readPage(
   }
   const n = pageWhere.params.length;
   const keyColumns = seek ? `${seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ')},` : '';
-  const record = withRecords ? ', r.record' : '';
+  const record = `${withRecords ? ', r.record' : ''}${q.iso ? ', c.iso' : ''}`;
   const join = withRecords ? ' JOIN records r ON r.id = c.record_id' : '';
   // The generation comes first and always (LEFT JOIN LATERAL): an empty page still says which catalogue it read.
   const r = await db.query<PageRow & { generation: number }>(
@@ -332,7 +354,7 @@ export async function loadRecords(db: Db, ids: string[]): Promise<Map<string, Md
 export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<CatalogueHit[]> {
   if (ids.length === 0) return [];
   const r = await db.query<HitRow>(
-    `SELECT c.record_id, c.identifier, r.record, c.members, c.member_sources, c.changed
+    `SELECT c.record_id, c.identifier, r.record, c.members, c.member_sources, c.changed, c.iso
      FROM catalogue c JOIN records r ON r.id = c.record_id
      WHERE c.identifier = ANY($1::text[]) OR c.record_id = ANY($1::text[]) ORDER BY c.identifier, c.record_id`,
     [ids],
@@ -343,7 +365,7 @@ export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<Cata
 function toHit(row: HitRow): CatalogueHit {
   return {
     recordId: row.record_id, identifier: row.identifier, record: row.record, members: row.members,
-    memberSources: row.member_sources, changed: row.changed,
+    memberSources: row.member_sources, changed: row.changed, ...(row.iso !== undefined ? { iso: row.iso } : {}),
   };
 }
 

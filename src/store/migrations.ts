@@ -8,6 +8,7 @@ import { jobsIdentity } from './migrations/002-jobs-identity.ts';
 import { storageExternal } from './migrations/003-storage-external.ts';
 import { search } from './migrations/004-search.ts';
 import { catalogue } from './migrations/005-catalogue.ts';
+import { catalogueIso } from './migrations/006-catalogue-iso.ts';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'storage-external', sql: storageExternal },
   { version: 4, name: 'search', sql: search },
   { version: 5, name: 'catalogue', sql: catalogue },
+  { version: 6, name: 'catalogue-iso', sql: catalogueIso },
 ];
 
 export class MigrationError extends Error {

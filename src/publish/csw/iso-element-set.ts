@@ -9,14 +9,14 @@
  * values instead of a gco:nilReason that would claim the value is missing. pycsw and GeoNetwork drop them and
  * answer schema-invalid briefs.
  */
-import { createHash } from 'node:crypto';
 import { findQueryable } from '../../../mappings/queryables.ts';
 import { emptyRecord } from '../../../mappings/record.ts';
 import type { MdRecord } from '../../../mappings/types.ts';
-import { writeIso19139 } from '../../../mappings/iso19139/write.ts';
+import { writeIso19139Element } from '../../../mappings/iso19139/write.ts';
+
+export { prefixXmlIds } from '../../../mappings/iso19139/write.ts';
 import { HubError } from '../../errors.ts';
 import type { ElementSet } from './domains.ts';
-import { stripXmlDeclaration } from './xml.ts';
 
 type Field = keyof MdRecord;
 
@@ -141,33 +141,9 @@ function briefService(rec: MdRecord): MdRecord {
   return { ...rec, service: { ...rec.service, operatesOn: [], coupledResources: [] } };
 }
 
-/**
- * The xs:ID values of a written record (PT_Locale/@id, gml:TimePeriod/@gml:id: "FRE", "period1"…) prefixed,
- * and the LocalisedCharacterString/@locale references with them. The ISO writer makes them unique within one
- * record; a CSW response holds many records in ONE document, where xs:ID values must be unique too (the
- * schema rejects the second "period1"). The prefix comes from the record identifier, so the output stays
- * deterministic.
- *
- * Parse-free: in xmlbuilder2 output '<' only starts markup (text escapes it) and attribute values are
- * double-quoted without '"' inside, so start tags are matched exactly.
- */
-export function prefixXmlIds(xml: string, prefix: string): string {
-  return xml.replace(/<([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+="[^"]*")*)(\s*\/?>)/g, (tag, name: string, attrs: string, end: string) => {
-    if (!attrs) return tag;
-    let out = attrs.replace(/(\s)gml:id="/g, `$1gml:id="${prefix}`).replace(/(\s)locale="#/g, `$1locale="#${prefix}`);
-    if (name === 'gmd:PT_Locale') out = out.replace(/(\s)id="/g, `$1id="${prefix}`);
-    return `<${name}${out}${end}`;
-  });
-}
-
-/** An NCName prefix for the ids of one record: a short digest of its identifier. */
-function idPrefix(rec: MdRecord): string {
-  return `r${createHash('sha1').update(rec.identifier ?? rec.title ?? '').digest('hex').slice(0, 8)}_`;
-}
-
 /** The gmd:MD_Metadata element (no XML declaration) of an element set or of ElementName values. */
 export function isoRecord(rec: MdRecord, elementSet: ElementSet, elementNames?: readonly string[]): string {
-  return prefixXmlIds(stripXmlDeclaration(writeIso19139(reducedRecord(rec, elementSet, elementNames))), idPrefix(rec));
+  return writeIso19139Element(reducedRecord(rec, elementSet, elementNames), rec);
 }
 
 /** The record reduced to an element set or to ElementName values. */

@@ -213,7 +213,10 @@ async function recordElements(
   db: Db, hits: (CatalogueRow & { record?: MdRecord })[], schema: OutputSchema, elementSet: ElementSet | null,
   elementNames: string[], baseUrl: string,
 ): Promise<string[]> {
-  const cached = elementNames.length > 0 ? hits.map(() => undefined) : hits.map((h) => rendered.get(renderKey(h, schema, elementSet, baseUrl)));
+  // The full ISO form is written by the index sync into the catalogue row; the others are cached here.
+  const fullIso = schema === 'gmd' && (elementSet ?? 'full') === 'full' && elementNames.length === 0;
+  const cached = elementNames.length > 0 ? hits.map(() => undefined)
+    : hits.map((h) => (fullIso && h.iso ? h.iso : rendered.get(renderKey(h, schema, elementSet, baseUrl))));
   const missing = hits.filter((h, i) => cached[i] === undefined && h.record === undefined).map((h) => h.recordId);
   const records = await loadRecords(db, missing);
   return hits.map((hit, i) => {
@@ -266,7 +269,10 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string> 
 async function getRecordsAnswer(
   deps: CswDeps, r: GetRecordsRequest, where: SqlCondition, sort: CatalogueSort[], limit: number,
 ): Promise<{ generation: number; xml: string }> {
-  const { matched, hits, generation } = await queryCatalogue(deps.db, { where, sort, offset: r.startPosition - 1, limit, records: false });
+  const { matched, hits, generation } = await queryCatalogue(deps.db, {
+    where, sort, offset: r.startPosition - 1, limit, records: false,
+    iso: r.outputSchema === 'gmd' && r.elementSet === 'full' && r.elementNames.length === 0,
+  });
   const total = matched ?? 0;
   const returned = hits.length;
   const after = r.startPosition + returned;

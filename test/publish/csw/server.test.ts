@@ -19,6 +19,8 @@ import { BANO_COPY_ID, BANO_ID, drainAll, publishDemo } from '../../helpers/publ
 import { projectRoot } from '../../helpers/xmllint.ts';
 import { validateCswResponses } from '../../helpers/csw-xsd.ts';
 import { parseXml } from '../../../mappings/xml/index.ts';
+import { writeIso19139Element } from '../../../mappings/iso19139/write.ts';
+import type { MdRecord } from '../../../mappings/types.ts';
 import { select, textOf, attribute, type XmlElement } from '../../../mappings/xml/tree.ts';
 
 const run = promisify(execFile);
@@ -240,6 +242,16 @@ describe.each(backends)('CSW 2.0.2 server on $name', (backend) => {
     expect(searchResults(last.xml)).toMatchObject({ matched: 19, returned: 2, next: 0 });
     const beyond = await get('service=CSW&version=2.0.2&request=GetRecords&typeNames=csw:Record&resultType=results&startPosition=40');
     expect(searchResults(beyond.xml)).toMatchObject({ matched: 19, returned: 0, next: 0 });
+  });
+
+  it('serves full ISO pages from the form the index sync wrote, identical to writing the record now', async () => {
+    const rows = await store.db.query<{ identifier: string; iso: string | null; record: MdRecord }>(
+      `SELECT c.identifier, c.iso, r.record FROM catalogue c JOIN records r ON r.id = c.record_id ORDER BY c.identifier LIMIT 5`);
+    for (const row of rows.rows) {
+      expect(row.iso).toBe(writeIso19139Element({ ...row.record, identifier: row.identifier }));
+    }
+    const page = await get(`service=CSW&version=2.0.2&request=GetRecords&typeNames=gmd:MD_Metadata&outputSchema=${encodeURIComponent(GMD)}&elementSetName=full&resultType=results&maxRecords=5&sortBy=apiso:Identifier:A`);
+    expect(page.xml).toContain(rows.rows.map((r) => r.iso).join(''));
   });
 
   it('answers GetDomain for a queryable and for a parameter, and DescribeRecord', async () => {
