@@ -12,8 +12,8 @@
  * apiso:Identifier order (udata's sort); GetRecordById ISO of random records; a DCAT page (Turtle, 10 a page).
  * Target: GetRecords p95 ≤ 50 ms at 100,000 records, at any page depth.
  *
- * The stores are kept between runs (PGlite in $TMPDIR/moisson-bench-csw-<N>, PostgreSQL schema
- * bench_csw_<N>): filling 100,000 records takes minutes and is not what is measured.
+ * The stores are kept between runs (PGlite in $TMPDIR/moisson-bench-csw2-<N>, PostgreSQL schema
+ * bench_csw2_<N>): filling 100,000 records takes minutes and is not what is measured.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -36,10 +36,10 @@ interface Hub {
 
 async function startHub(n: number, backend: 'pglite' | 'pg'): Promise<Hub> {
   const env = { ...process.env };
-  if (backend === 'pg') env.BENCH_SCHEMA = `bench_csw_${n}`;
+  if (backend === 'pg') env.BENCH_SCHEMA = `bench_csw2_${n}`;
   else {
     delete env.DATABASE_URL;
-    env.DATA_DIR = path.join(os.tmpdir(), `moisson-bench-csw-${n}`);
+    env.DATA_DIR = path.join(os.tmpdir(), `moisson-bench-csw2-${n}`);
   }
   const child = fork(path.join(here, 'lib', 'hub-main.ts'), [String(n), fixtures], {
     cwd: root, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
