@@ -5,7 +5,7 @@
  * and p50 / p95 / p99 latency of each kind next to two floors: the same HTTP stack's /healthz, and the bytes of
  * the first GetRecords page served static by plain node:http (what moving ~130 KB answers costs on this machine).
  *
- *   N=10000,100000 SECONDS=10 CONCURRENCY=32 DATABASE_URL=postgres://… npm run bench:csw
+ *   N=10000,100000 SECONDS=10 CONCURRENCY=32 DATABASE_URL=postgres://… [BACKENDS=pg|pglite] npm run bench:csw
  *
  * Kinds: GetRecords ISO 19139 full, 10 a page — the first page, a page near the end (same page every time),
  * pages at random depths (each request another page: what a cache cannot help), the near-end page in
@@ -145,7 +145,9 @@ async function benchOne(n: number, backend: 'pglite' | 'pg'): Promise<void> {
 }
 
 console.log(`bench/csw — ${os.cpus().length} CPUs, node ${process.version}`);
+// BACKENDS=pg (or pglite) runs one store only.
+const BACKENDS = (process.env.BACKENDS ?? 'pglite,pg').split(',');
 for (const n of SIZES) {
-  await benchOne(n, 'pglite');
-  if (process.env.DATABASE_URL) await benchOne(n, 'pg');
+  if (BACKENDS.includes('pglite')) await benchOne(n, 'pglite');
+  if (process.env.DATABASE_URL && BACKENDS.includes('pg')) await benchOne(n, 'pg');
 }
