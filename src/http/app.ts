@@ -189,11 +189,13 @@ async function readBody(ctx: Koa.Context, limit: number): Promise<string> {
 function cswRoutes(router: Router, deps: AppDeps): void {
   const csw = { db: deps.db, baseUrl: deps.config.baseUrl, service: serviceInfo(deps) };
   router.get('/csw', async (ctx) => {
-    send(ctx, await cswResponse(csw, { method: 'GET', query: ctx.query, querystring: ctx.querystring }));
+    send(ctx, await cswResponse(csw, { method: 'GET', query: ctx.query, querystring: ctx.querystring,
+      acceptsGzip: ctx.acceptsEncodings('gzip', 'identity') === 'gzip' }));
   });
   router.post('/csw', async (ctx) => {
     const body = await readBody(ctx, MAX_OGC_BODY);
-    send(ctx, await cswResponse(csw, { method: 'POST', query: ctx.query, body, contentType: ctx.get('content-type') }));
+    send(ctx, await cswResponse(csw, { method: 'POST', query: ctx.query, body, contentType: ctx.get('content-type'),
+      acceptsGzip: ctx.acceptsEncodings('gzip', 'identity') === 'gzip' }));
   });
 }
 
