@@ -39,6 +39,8 @@ async function owslib(url: string, ...args: string[]): Promise<any> {
 }
 
 async function listen(server: Server): Promise<string> {
+  // Idle sockets kept longer than any pause between requests, so the client never reuses one being closed.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -102,6 +102,9 @@ export async function publishFixtures(db: Db): Promise<Published[]> {
 /** A local HTTP server answering the records routes, with its own address as the hub's base URL. */
 export async function recordsServer(db: Db): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer();
+  // Longer than any pause between two requests of a test on a loaded machine: a socket the server closes for
+  // idleness just as the client reuses it fails the request with ECONNRESET (seen in CI under load).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const app = new Koa();
