@@ -9,8 +9,9 @@
  * printed per run is the harvester's alone (the server's is printed apart). Printed side by side: the baseline
  * (the same pages fetched and split by plain HTTP, no mapping, no store), the first harvest, a second full
  * re-listing of the unchanged catalogue, an incremental one with nothing changed upstream, and an incremental one
- * after CHANGED records were revised upstream; records/s, requests, outbox rows, peak RSS. Each store gets its own
- * server, so revisions made for one store are not seen by the next.
+ * after CHANGED records were revised upstream; records/s, requests, outbox rows, peak RSS (the mapping worker
+ * threads' included: HARVEST_WORKERS=0 maps in the main thread instead). Each store gets its own server, so
+ * revisions made for one store are not seen by the next.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { forkBenchCsw, type RemoteBenchCsw } from './lib/csw-server-process.ts';
 import { openStore, type Db, type StoreOptions } from '../src/store/db.ts';
 import { putSource, type SourceDef } from '../src/store/sources.ts';
 import { runHarvest } from '../src/harvest/run.ts';
+import { harvestWorkers } from '../src/harvest/workers/index.ts';
 import { outboxLag } from '../src/store/outbox.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,7 +104,9 @@ async function serverLine(server: RemoteBenchCsw): Promise<void> {
   console.log(`  CSW server (child process): ${st.requests} requests, peak RSS ${mb(st.maxRss)}`);
 }
 
-console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores`);
+const threads = harvestWorkers();
+console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores, ` +
+  `mapping in ${threads === 0 ? 'the main thread' : `${threads} worker thread(s)`} (HARVEST_WORKERS)`);
 const server = await forkBenchCsw(fixtures, N);
 try {
   await baseline(server.url);

@@ -4,6 +4,7 @@
  */
 import type { RawDocument } from '../mappings/types.ts';
 import type { SourceDef } from '../src/store/sources.ts';
+import type { RecordsPage } from './csw/split.ts';
 import type { HttpClient } from './http.ts';
 
 export type { RawDocument, SourceDef };
@@ -49,6 +50,12 @@ export interface HarvestContext {
    * never be mapped.
    */
   readonly stored?: number;
+  /**
+   * Lent by the orchestrator when documents are mapped in worker threads (src/harvest/workers). A tree built in
+   * this thread cannot follow its document to a worker (copying it costs more than parsing again), so where a
+   * harvester would build trees it has its page read in a worker instead, and the documents mapped there.
+   */
+  readonly workers?: PageWorkers;
   /** Set by the harvester when its listing was filtered by `since`: such a run lists only part of the catalogue. */
   incremental?: boolean;
   /**
@@ -57,6 +64,25 @@ export interface HarvestContext {
    * withdraw records; the reason is reported.
    */
   incomplete(reason: string): void;
+}
+
+/** What a harvester may have done in a mapping worker thread (HarvestContext.workers). */
+export interface PageWorkers {
+  /**
+   * Splits a CSW GetRecords page with its record trees (csw/split.ts) in a worker thread, and maps each record
+   * there on its tree: the records come back as bytes, each with its mapping for the orchestrator
+   * (PageRecord.prepared). Undefined when no thread is ready yet or the split declines the page: the harvester
+   * then reads the page itself.
+   */
+  cswGetRecords(body: Buffer, at: PageAt): Promise<RecordsPage | undefined>;
+}
+
+/** Where a page's records come from: what their documents' URLs and positions are made of. */
+export interface PageAt {
+  requestUrl: string;
+  fetchedAt: string;
+  /** Position of the page's first record (startPosition). */
+  start: number;
 }
 
 /** The plugin contract: one per source type (harvesters/index.ts). */

@@ -276,6 +276,12 @@ export interface RawDocument {
    * parsing `bytes` again; whoever changes `bytes` must drop it.
    */
   parsed?: XmlElement;
+  /**
+   * The document's mapping, made where the document was read (a CSW page split in a worker thread:
+   * HarvestContext.workers). Opaque to harvesters and mappings: the orchestrator settles it instead of mapping
+   * the document again.
+   */
+  prepared?: object;
 }
 
 /** Thrown by a mapping when the document cannot be mapped at all (not XML, wrong root, truncated…). */

@@ -7,7 +7,7 @@ import { HarvestError, type HarvestContext } from '../types.ts';
 import { FetchError } from '../http.ts';
 import { parseCapabilities, type CswCapabilities } from './capabilities.ts';
 import { getCapabilitiesUrl, getRecordsBody, getRecordsUrl, type GetRecordsQuery } from './requests.ts';
-import { CswResponseError, readGetRecords, readXml, type GetRecordsPage } from './responses.ts';
+import { CswResponseError, readGetRecords, readGetRecordsWith, readXml, type GetRecordsPage } from './responses.ts';
 
 /** GetCapabilities; any failure is a HarvestError naming the URL (nothing can be listed without it). */
 export async function fetchCapabilities(endpoint: string, ctx: HarvestContext): Promise<CswCapabilities> {
@@ -36,13 +36,18 @@ export interface FetchedPage extends GetRecordsPage {
   fetchedAt: string;
 }
 
-/** Fetches and reads one GetRecords page; throws FetchError or CswResponseError. */
-export async function fetchPage(req: PageRequest, ctx: HarvestContext): Promise<FetchedPage> {
+/** Fetches and reads one GetRecords page, whose first record is at `start`; throws FetchError or CswResponseError. */
+export async function fetchPage(req: PageRequest, start: number, ctx: HarvestContext): Promise<FetchedPage> {
   const headers: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9' };
   if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
   const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: ctx.signal });
-  // Record trees are built with the split when the records will mostly be new (a first harvest), see split.ts.
-  return { ...readGetRecords(res, req.url, { trees: (ctx.stored ?? 0) === 0 }), fetchedAt: res.fetchedAt };
+  // Record trees are built with the split when the records will mostly be new (a first harvest), see split.ts;
+  // in a worker thread when the orchestrator lends one, so that they are mapped there.
+  const trees = (ctx.stored ?? 0) === 0;
+  const workers = trees ? ctx.workers : undefined;
+  const at = { requestUrl: req.url, fetchedAt: res.fetchedAt, start };
+  const page = workers ? await readGetRecordsWith(res, req.url, (body) => workers.cswGetRecords(body, at)) : undefined;
+  return { ...(page ?? readGetRecords(res, req.url, { trees })), fetchedAt: res.fetchedAt };
 }
 
 /**

@@ -110,7 +110,7 @@ interface InFlight {
 function request(l: Listing, ctx: HarvestContext): InFlight {
   const q = { ...l.plan.query, startPosition: l.paging.start, maxRecords: l.paging.size };
   const req = pageRequest(l.plan.method, l.plan.url, q);
-  return { req, start: q.startPosition, result: fetchPage(req, ctx).then((page) => ({ page }), (err: unknown) => ({ err })) };
+  return { req, start: q.startPosition, result: fetchPage(req, q.startPosition, ctx).then((page) => ({ page }), (err: unknown) => ({ err })) };
 }
 
 /**

@@ -70,8 +70,19 @@ export function readGetRecords(res: FetchResponse, requestUrl: string, options: 
   return page ?? parseGetRecords(readXml(res, requestUrl), requestUrl);
 }
 
+/**
+ * readGetRecords with the streaming pass made by `split` elsewhere (a worker thread: HarvestContext.workers);
+ * undefined when `split` gives nothing, and the page is then read here.
+ */
+export async function readGetRecordsWith(
+  res: FetchResponse, requestUrl: string, split: (body: Buffer) => Promise<RecordsPage | undefined>,
+): Promise<GetRecordsPage | undefined> {
+  checkXmlAnswer(res, requestUrl);
+  return res.body.length <= MAX_PAGE_BYTES ? split(res.body) : undefined;
+}
+
 /** The page as text ('' when undecodable: the streaming pass then declines, and parseXml names the error). */
-function decodedText(body: Buffer): string {
+export function decodedText(body: Buffer): string {
   try {
     return decodeXml(body).text;
   } catch {
@@ -159,12 +170,13 @@ export function recordId(record: PageRecord): string | undefined {
 export function recordDocument(record: PageRecord, id: string | undefined, requestUrl: string, fetchedAt: string, position: number): RawDocument {
   const isRdf = record.uri === NS_RDF && record.local === 'RDF';
   const doc: RawDocument = {
-    bytes: Buffer.from(record.xml, 'utf8'),
+    bytes: record.bytes ?? Buffer.from(record.xml, 'utf8'),
     mediaType: isRdf ? 'application/rdf+xml' : 'application/xml',
     url: `${requestUrl}#${id === undefined ? `record-${position}` : encodeURIComponent(id)}`,
     fetchedAt,
   };
   if (id !== undefined) doc.nativeId = id;
   if (record.root) doc.parsed = record.root;
+  if (record.prepared) doc.prepared = record.prepared;
   return doc;
 }

@@ -41,6 +41,10 @@ export interface PageRecord {
   root?: XmlElement;
   /** gmd:fileIdentifier, dc:identifier, or the DCAT dataset's dct:identifier / IRI, when the record has one. */
   id?: string;
+  /** `xml` as UTF-8, when the page was read in a worker thread (`xml` is then empty). */
+  bytes?: Buffer;
+  /** The record's mapping, when it was mapped in the worker thread that read the page (RawDocument.prepared). */
+  prepared?: object;
 }
 
 /** What a GetRecords page holds: its counts as announced, and its records. */
@@ -55,10 +59,21 @@ export interface RecordsPage {
 /** The page is not for the streaming path (see the module comment). */
 class Declined extends Error {}
 
+export interface SplitOptions {
+  /** Build each record's element tree (PageRecord.root). */
+  trees?: boolean;
+  /**
+   * Called with each record as soon as it is read (its position in the page from 0); the page keeps what it
+   * returns. A caller that only needs a record's tree for a moment (to map it) drops it here: a tree that dies
+   * young costs the garbage collector far less than a page of trees kept to the end.
+   */
+  onRecord?: (record: PageRecord, index: number) => PageRecord;
+}
+
 /** Splits a decoded GetRecords page; undefined when the page must be read by parseXml instead. */
-export function splitGetRecords(text: string, options: { trees?: boolean } = {}): RecordsPage | undefined {
+export function splitGetRecords(text: string, options: SplitOptions = {}): RecordsPage | undefined {
   try {
-    return new PageSplitter(text, options.trees === true).run();
+    return new PageSplitter(text, options.trees === true, options.onRecord).run();
   } catch {
     // saxes errors, Declined, and anything unforeseen: the tree path decides (and names the error).
     return undefined;
@@ -97,6 +112,7 @@ class PageSplitter {
   constructor(
     private readonly text: string,
     private readonly trees: boolean,
+    private readonly onRecord?: SplitOptions['onRecord'],
   ) {}
 
   run(): RecordsPage | undefined {
@@ -205,7 +221,7 @@ class PageSplitter {
     const record: PageRecord = { uri: r.uri, local: r.local, xml };
     if (root) record.root = root;
     if (id !== undefined) record.id = id;
-    this.page.records.push(record);
+    this.page.records.push(this.onRecord ? this.onRecord(record, this.page.records.length) : record);
     this.record = undefined;
   }
 

@@ -1,12 +1,13 @@
 /**
  * One harvested document made ready for the store, without touching it: mapping, native id, provenance,
  * JSON Schema validation. Pure apart from the mapping registry (itself pure); every problem becomes a report
- * line, nothing is thrown (STYLE §7: one bad record never aborts a run).
+ * line, nothing is thrown (STYLE §7: one bad record never aborts a run). Split in two so that the costly part
+ * (mapForStore) can run in a worker thread while the part that depends on the run's order (settleMapped) stays
+ * in the orchestrator.
  */
 import { createHash } from 'node:crypto';
-import { MAPPING_VERSION } from '../../mappings/index.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mapDocument } from '../../mappings/index.ts';
+import { MAPPING_VERSION, mapDocument } from '../../mappings/index.ts';
 import { MappingError, type MappingIssue, type MappingResult, type MdRecord, type RawDocument } from '../../mappings/types.ts';
 import { validate } from '../schemas.ts';
 import type { RunIssueRow } from '../store/runs.ts';
@@ -31,28 +32,52 @@ export function contentHash(bytes: Buffer): string {
   return createHash('sha256').update(`moisson-mapping/${MAPPING_VERSION}\n`).update(bytes).digest('hex');
 }
 
+/** What the pure part of a preparation needs of the source (all of it crosses to a mapping worker). */
+export type SourceRef = Pick<SourceDef, 'id' | 'url'>;
+
 /**
- * Maps and checks one document whose bytes hash to `hash`. `firstSeen` (native id -> url of the first document with it in this run) is
- * updated here, so that a second document with the same id is failed as a duplicate.
+ * The pure part of a preparation (mapping/pool.ts runs it in a worker thread): the mapping, the native id, the
+ * provenance and the schema check. `problems` are the schema's lines: whether they fail the document is decided
+ * in order, by settleMapped, after the duplicate check.
  */
-export function prepareDocument(raw: RawDocument, source: SourceDef, firstSeen: Map<string, string>, hash: string): Preparation {
+export type Mapped =
+  | { ok: true; nativeId: string; record: MdRecord; lines: RunIssueRow[]; problems: RunIssueRow[] }
+  | { ok: false; lines: RunIssueRow[] };
+
+/** Maps one document and checks the record against the record schema; every problem is a line, nothing throws. */
+export function mapForStore(raw: RawDocument, source: SourceRef): Mapped {
   const mapped = tryMap(raw);
   if (Array.isArray(mapped)) return { ok: false, lines: mapped };
   const record = mapped.record;
   const nativeId = raw.nativeId ?? record.identifier ?? relativeUrl(source.url, raw.url);
   const line = (severity: RunIssueRow['severity'], path: string, message: string): RunIssueRow =>
     ({ nativeId, url: raw.url, severity, path, message });
-  const first = firstSeen.get(nativeId);
-  if (first !== undefined) return { ok: false, lines: [line('error', '/', `duplicate identifier, first seen in ${first}`)] };
-  firstSeen.set(nativeId, raw.url);
   record.provenance = { sourceId: source.id, nativeId, harvestedAt: raw.fetchedAt, mediaType: raw.mediaType, url: raw.url };
-  const mappingLines = mapped.issues.map((i: MappingIssue) => line(i.severity, i.path, i.message));
-  const problems = validate('record', record);
-  if (problems.length > 0) {
-    const schemaLines = problems.map((p) => line('error', p.path, `record does not match the record schema: ${p.message}`));
-    return { ok: false, lines: [...mappingLines, ...schemaLines] };
+  const lines = mapped.issues.map((i: MappingIssue) => line(i.severity, i.path, i.message));
+  const problems = validate('record', record).map((p) => line('error', p.path, `record does not match the record schema: ${p.message}`));
+  return { ok: true, nativeId, record, lines, problems };
+}
+
+/**
+ * The part of a preparation that depends on the run's order: a second document with the same native id is
+ * failed as a duplicate (`firstSeen`, native id -> url of the first document with it in this run, is updated
+ * here), then a record with schema problems is failed with them.
+ */
+export function settleMapped(mapped: Mapped, url: string, firstSeen: Map<string, string>, hash: string): Preparation {
+  if (!mapped.ok) return mapped;
+  const { nativeId, record, lines, problems } = mapped;
+  const first = firstSeen.get(nativeId);
+  if (first !== undefined) {
+    return { ok: false, lines: [{ nativeId, url, severity: 'error', path: '/', message: `duplicate identifier, first seen in ${first}` }] };
   }
-  return { ok: true, doc: { nativeId, record, contentHash: hash, lines: mappingLines } };
+  firstSeen.set(nativeId, url);
+  if (problems.length > 0) return { ok: false, lines: [...lines, ...problems] };
+  return { ok: true, doc: { nativeId, record, contentHash: hash, lines } };
+}
+
+/** Maps and checks one document whose bytes hash to `hash`, in this thread (mapForStore, then settleMapped). */
+export function prepareDocument(raw: RawDocument, source: SourceRef, firstSeen: Map<string, string>, hash: string): Preparation {
+  return settleMapped(mapForStore(raw, source), raw.url, firstSeen, hash);
 }
 
 /** The mapping result, or the report lines saying why there is none. */

@@ -1,8 +1,13 @@
 /**
- * Run orchestration (DESIGN §2, §6): harvester -> mapping -> store, one document at a time, with counts and one
- * report line per failed or warned record. One bad record never aborts a run; a harvester-level failure ends it
- * as `failed` (nothing processed) or `partial`, and the store keeps every record it had. At the end, the
- * deletion policy (deletion.ts) withdraws the records missing upstream, only after a complete run.
+ * Run orchestration (DESIGN §2, §6): harvester -> mapping -> store, with counts and one report line per failed or
+ * warned record. One bad record never aborts a run; a harvester-level failure ends it as `failed` (nothing
+ * processed) or `partial`, and the store keeps every record it had. At the end, the deletion policy
+ * (deletion.ts) withdraws the records missing upstream, only after a complete run.
+ *
+ * Documents are mapped by a DocumentMapper (workers/): by default in worker threads, several at a time, while
+ * this thread reads the next ones and writes the previous ones. Whatever the order in which mappings finish,
+ * documents and the harvester's warnings are settled (counted, checked for duplicates, reported, stored) one by
+ * one in the order the harvester gave them: a run's report is the same wherever it mapped.
  */
 import { getHarvester } from '../../harvesters/index.ts';
 import type { HarvestContext, HarvestLogger, HarvestWarning } from '../../harvesters/types.ts';
@@ -13,9 +18,10 @@ import { storedHashes, touchRecords, type UpsertOutcome } from '../store/records
 import { addRunIssues, finishRun, lastCompleteRun, startRun, type RunCounts, type RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 import { applyDeletion } from './deletion.ts';
-import { contentHash, prepareDocument, relativeUrl, type PreparedDocument } from './prepare.ts';
+import { contentHash, relativeUrl, settleMapped, type Mapped, type PreparedDocument } from './prepare.ts';
 import { createWriteBatch, type WriteBatch } from './batch.ts';
 import { emptyCounts, type Progress, type RunReport } from './report.ts';
+import { documentMapper, type DocumentMapper, type MappingPlace } from './workers/index.ts';
 
 export type { Progress, RunReport } from './report.ts';
 
@@ -30,6 +36,8 @@ export interface RunOptions {
   http?: HttpClient;
   /** Called once the run row exists (not in a dry run): the scheduler records it on the job it leases. */
   onRunStart?: (runId: number) => void | Promise<void>;
+  /** Where documents are mapped: worker threads or this thread; by default HARVEST_WORKERS decides (workers/). */
+  mapping?: MappingPlace;
 }
 
 /** Unchanged documents are marked as seen in batches of this size. */
@@ -57,8 +65,17 @@ interface RunState {
   incompleteReasons: string[];
   /** Documents mapped and waiting for their batched write. */
   writes: WriteBatch;
+  mapper: DocumentMapper;
+  /** Documents handed to the mapper and harvester warnings, waiting for their turn (at most mapper.window). */
+  pending: Pending[];
   ctx: HarvestContext;
 }
+
+/**
+ * A document waiting for its turn, with its mapping under way; none when it looked unchanged as it came (its
+ * turn checks again, see settleDocument). Or a harvester warning given while documents were waiting.
+ */
+type Pending = { raw: RawDocument; hash: string; mapped?: Promise<Mapped> } | { event: () => void };
 
 /** Harvests one source into the store (or not, in a dry run) and returns the run report. */
 export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {}): Promise<RunReport> {
@@ -73,12 +90,10 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   const st = newState({ db, source, runId, dryRun, now, stored }, opts, since);
   let error: string | undefined;
   try {
+    st.mapper.start();
     if (runId !== null) await opts.onRunStart?.(runId);
-    for await (const raw of harvester.harvest(source, st.ctx)) {
-      await processDocument(st, raw);
-      progress(st, opts.onProgress);
-      throwIfCancelled(opts.signal);
-    }
+    for await (const raw of harvester.harvest(source, st.ctx)) await intake(st, raw, opts);
+    await drain(st, opts);
     await st.writes.flush();
     // Writes are batched: one last event gives the final new / changed counts.
     progress(st, opts.onProgress);
@@ -86,7 +101,10 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
   } catch (err) {
     error = (err as Error).message;
     opts.log?.warn({ err, source: source.id }, 'harvest stopped');
-    // What was mapped before the failure is still written: a partial run keeps every record it got.
+    // What was read before the failure is still settled and written: a partial run keeps every record it got.
+    // A cancelled run stops at once: the documents still waiting are dropped, uncounted.
+    if (opts.signal?.aborted) dropPending(st);
+    else await drain(st, opts).catch((e: unknown) => opts.log?.error({ err: e }, 'settling documents failed'));
     await st.writes.flush().catch((e: unknown) => opts.log?.error({ err: e }, 'batched write failed'));
     await flushTouches(st, true).catch((e: unknown) => opts.log?.error({ err: e }, 'touchRecords failed'));
   }
@@ -94,6 +112,8 @@ export async function runHarvest(db: Db, source: SourceDef, opts: RunOptions = {
 }
 
 function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'now' | 'stored'>, opts: RunOptions, since?: Date): RunState {
+  const mapper = documentMapper(opts.mapping);
+  const workers = mapper.workers(base.source);
   const st: RunState = {
     ...base,
     byHash: reverse(base.stored),
@@ -103,17 +123,20 @@ function newState(base: Pick<RunState, 'db' | 'source' | 'runId' | 'dryRun' | 'n
     touch: [],
     incompleteReasons: [],
     writes: undefined as unknown as WriteBatch,
+    mapper,
+    pending: [],
     ctx: {
       ...(since ? { since } : {}),
       stored: base.stored.size,
-      incomplete: (reason) => {
+      ...(workers ? { workers } : {}),
+      incomplete: (reason) => inTurn(st, () => {
         st.incompleteReasons.push(reason);
         st.lines.push({ nativeId: null, url: null, severity: 'warning', path: '/', message: `listing incomplete: ${reason}` });
-      },
+      }),
       signal: opts.signal ?? new AbortController().signal,
       log: opts.log,
       http: opts.http ?? clientFor(base.source),
-      warn: (w) => harvestWarning(st, w, opts.onProgress),
+      warn: (w) => inTurn(st, () => harvestWarning(st, w, opts.onProgress)),
     },
   };
   st.writes = createWriteBatch(base.db, { sourceId: base.source.id, runId: base.runId, now: base.now }, {
@@ -159,19 +182,68 @@ function harvestWarning(st: RunState, w: HarvestWarning, onProgress: RunOptions[
   progress(st, onProgress);
 }
 
-async function processDocument(st: RunState, raw: RawDocument): Promise<void> {
-  st.counts.seen++;
+/** A harvester warning now, or after the documents it came after when some are still waiting. */
+function inTurn(st: RunState, event: () => void): void {
+  if (st.pending.length === 0) event();
+  else st.pending.push({ event });
+}
+
+/**
+ * Takes one document from the harvester: hashed, and handed to the mapper unless the store already holds these
+ * exact bytes; then the oldest documents are settled while more than the mapper's window are waiting.
+ */
+async function intake(st: RunState, raw: RawDocument, opts: RunOptions): Promise<void> {
   const hash = contentHash(raw.bytes);
-  const knownId = unchangedId(st, raw, hash);
+  st.pending.push(unchangedId(st, raw, hash) === undefined ? { raw, hash, mapped: mapOne(st, raw) } : { raw, hash });
+  delete raw.prepared;
+  while (st.pending.length >= st.mapper.window) await settleNext(st, opts);
+}
+
+function mapOne(st: RunState, raw: RawDocument): Promise<Mapped> {
+  // Mapped where it was read (HarvestContext.workers): the worker ran mapForStore, as st.mapper would.
+  const mapped = raw.prepared ? Promise.resolve(raw.prepared as Mapped) : st.mapper.map(raw, st.source);
+  // The harvester's tree (RawDocument.parsed) is not needed once handed over (an in-thread mapping has read it
+  // by now): not kept while the document waits for its turn and its write.
+  delete raw.parsed;
+  return mapped;
+}
+
+async function drain(st: RunState, opts: RunOptions): Promise<void> {
+  while (st.pending.length > 0) await settleNext(st, opts);
+}
+
+/** A cancelled run: waiting documents are dropped (their mappings still finish, unread); warnings are kept. */
+function dropPending(st: RunState): void {
+  for (const p of st.pending.splice(0)) {
+    if ('event' in p) p.event();
+    else void p.mapped?.catch(() => undefined);
+  }
+}
+
+/** Settles the oldest waiting document or warning; progress and cancellation are checked after each document. */
+async function settleNext(st: RunState, opts: RunOptions): Promise<void> {
+  const next = st.pending.shift()!;
+  if ('event' in next) return next.event();
+  await settleDocument(st, next.raw, next.hash, next.mapped);
+  progress(st, opts.onProgress);
+  throwIfCancelled(opts.signal);
+}
+
+/**
+ * A document's turn. One that looked unchanged when it came is checked again: a document with the same native
+ * id settled since then makes it a duplicate, mapped now (the check can only turn from unchanged to not, since
+ * `firstSeen` only grows: a document handed to the mapper needs no second look).
+ */
+async function settleDocument(st: RunState, raw: RawDocument, hash: string, mapped: Promise<Mapped> | undefined): Promise<void> {
+  st.counts.seen++;
+  const knownId = mapped ? undefined : unchangedId(st, raw, hash);
   if (knownId !== undefined) {
     st.firstSeen.set(knownId, raw.url);
     if (!st.dryRun) await queueTouch(st, knownId);
     st.counts.unchanged++;
     return;
   }
-  const prepared = prepareDocument(raw, st.source, st.firstSeen, hash);
-  // The harvester's tree (RawDocument.parsed) is not needed once mapped: not kept while the write is pending.
-  delete raw.parsed;
+  const prepared = settleMapped(await (mapped ?? mapOne(st, raw)), raw.url, st.firstSeen, hash);
   if (!prepared.ok) {
     st.counts.failed++;
     st.lines.push(...prepared.lines);

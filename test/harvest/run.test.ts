@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/harvest/report.ts';
-import { runHarvest, type Progress } from '../../src/harvest/run.ts';
+import { runHarvest, type Progress, type RunReport } from '../../src/harvest/run.ts';
 import type { Db } from '../../src/store/db.ts';
 import { getHistory, getOriginal, getRecord, recordId } from '../../src/store/records.ts';
 import { getRun, getRunIssues, listRuns } from '../../src/store/runs.ts';
 import { putSource, type SourceDef } from '../../src/store/sources.ts';
-import { backends, useStore } from '../helpers/db.ts';
+import { closeMappingPool, harvestWorkers, mappedInPool, startPool } from '../../src/harvest/workers/index.ts';
+import { backends, truncateAll, useStore } from '../helpers/db.ts';
 
 const CATALOGUE = fileURLToPath(new URL('../fixtures/harvest/catalogue/', import.meta.url));
 const GEMINI = fileURLToPath(new URL('../../../shared/fixtures/iso19139/gemini-dataset-valid.xml', import.meta.url));
@@ -33,6 +34,18 @@ async function rowCounts(db: Db): Promise<Record<string, number>> {
 }
 
 const clock = (iso: string) => () => new Date(iso);
+
+/** Where runs map documents (src/harvest/workers): the results must not depend on it. */
+const PLACES = ['workers', 'thread'] as const;
+
+/** What two runs must agree on: the report but its times and run id, and every stored record but its fetch time. */
+async function outcome(db: Db, report: RunReport): Promise<unknown> {
+  const { runId: _r, startedAt: _s, finishedAt: _f, durationMs: _d, ...rest } = report;
+  const records = await db.query<{ record: { provenance: { harvestedAt?: string } } }>(
+    'SELECT id, native_id, content_hash, record, original FROM records ORDER BY id');
+  for (const r of records.rows) delete r.record.provenance.harvestedAt;
+  return { report: rest, records: records.rows };
+}
 
 describe.each(backends)('runHarvest over a directory on $name', (backend) => {
   const store = useStore(backend, import.meta.url);
@@ -163,6 +176,37 @@ describe.each(backends)('runHarvest over a directory on $name', (backend) => {
     expect(await listRuns(store.db, { sourceId: 'demo' })).toHaveLength(1);
   });
 
+  it('gives the same report, line for line, and the same records, mapping in worker threads or in this thread', async () => {
+    // A duplicate, and on the second run a changed copy of a record read just before its unchanged original:
+    // the original looks unchanged when it comes but is a duplicate by its turn.
+    await copyFile(join(folder, 'iso/geobretagne-bano.xml'), join(folder, 'iso/zz-bano-copy.xml'));
+    const runs: unknown[][] = [];
+    // Workers from a cold pool (the first documents are mapped here while a thread loads), from a loaded one, and
+    // this thread.
+    await closeMappingPool();
+    for (const mapping of ['workers', 'workers', 'thread'] as const) {
+      const pooled = mappedInPool();
+      await truncateAll(store.db);
+      await putSource(store.db, source);
+      await rm(join(folder, 'iso/aa-bano-changed.xml'), { force: true });
+      const first = await runHarvest(store.db, source, { mapping, now: clock('2025-03-01T10:00:00Z') });
+      const bano = await readFile(join(folder, 'iso/geobretagne-bano.xml'), 'utf8');
+      await writeFile(join(folder, 'iso/aa-bano-changed.xml'), bano.replace('</gmd:MD_Metadata>', '<!-- changed --></gmd:MD_Metadata>'));
+      const second = await runHarvest(store.db, source, { mapping, now: clock('2025-03-02T10:00:00Z') });
+      runs.push([await outcome(store.db, first), await outcome(store.db, second)]);
+      // A loaded pool maps every document that is mapped: 10 on the first run, 6 on the second (5 are unchanged).
+      if (runs.length === 2) expect(mappedInPool() - pooled).toBe(10 + 6);
+      await startPool(harvestWorkers());
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+    const [, second] = runs[0] as { report: RunReport }[];
+    expect(second.report.counts).toMatchObject({ seen: 11, changed: 1, unchanged: 5, failed: 5 });
+    expect(second.report.lines).toContainEqual(expect.objectContaining({
+      url: fileUrl('iso/geobretagne-bano.xml'), message: `duplicate identifier, first seen in ${fileUrl('iso/aa-bano-changed.xml')}`,
+    }));
+  });
+
   it('fails the second document carrying an already seen fileIdentifier as a duplicate', async () => {
     await copyFile(join(folder, 'iso/geobretagne-bano.xml'), join(folder, 'iso/zz-bano-copy.xml'));
     const report = await runHarvest(store.db, source);
@@ -208,18 +252,19 @@ describe.each(backends)('runHarvest over a directory on $name', (backend) => {
     ]);
   });
 
-  it('reports progress after each document with the harvester total', async () => {
+  it.each(PLACES)('reports progress after each document with the harvester total (mapped in %s)', async (mapping) => {
     const seen: Progress[] = [];
-    await runHarvest(store.db, source, { onProgress: (p) => seen.push(p) });
+    await runHarvest(store.db, source, { mapping, onProgress: (p) => seen.push(p) });
     // One event per document, then one once the batched writes are done, with the final counts.
     expect(seen).toHaveLength(10);
     expect(seen.map((p) => p.seen)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 9]);
     expect(seen.at(-1)).toEqual({ seen: 9, new: 6, changed: 0, unchanged: 0, failed: 3, total: 9 });
   });
 
-  it('ends an aborted run as partial and incomplete, keeping what was stored', async () => {
+  it.each(PLACES)('ends an aborted run as partial and incomplete, keeping what was stored (mapped in %s)', async (mapping) => {
     const controller = new AbortController();
     const report = await runHarvest(store.db, source, {
+      mapping,
       signal: controller.signal,
       onProgress: (p) => {
         if (p.seen === 3) controller.abort();

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCswHarvester } from '../../../harvesters/csw/index.ts';
+import type { HarvestContext, PageAt, PageWorkers } from '../../../harvesters/types.ts';
 import { mapDocument } from '../../../mappings/index.ts';
+import { mapForStore } from '../../../src/harvest/prepare.ts';
+import { cswGetRecordsTask } from '../../../src/harvest/workers/task.ts';
 import {
   collect, context, cswSource, fixture, GEONETWORK_IDS, geonetworkPages, GEOPICARDIE_CAPS, GEOPICARDIE_CSW, startCsw,
   type CswTestServer,
@@ -36,6 +39,31 @@ describe('CSW harvester over real GetRecords pages', () => {
       // Each record stands alone (xsi declared on the wrapper is carried over) and maps as ISO 19139.
       expect(mapDocument(d).record.identifier).toBe(d.nativeId);
     }
+  });
+
+  it('builds record trees on a first harvest, or has its pages read where the orchestrator lends worker threads', async () => {
+    server = await startCsw(GEOPICARDIE_CAPS, geonetworkPages, GEOPICARDIE_CSW);
+    const source = cswSource(server.endpoint, { pageSize: 2 });
+    const harvest = async (ctx: Partial<HarvestContext>) => collect(harvester.harvest(source, { ...context(), ...ctx }));
+    const asked: PageAt[] = [];
+    const declining: PageWorkers = { cswGetRecords: async (_body, at) => void asked.push(at) };
+    const reading: PageWorkers = { cswGetRecords: async (body, at) => cswGetRecordsTask({ body, at, source }) };
+
+    const inThread = await harvest({ stored: 0 });
+    expect(inThread.map((d) => d.parsed !== undefined)).toEqual(GEONETWORK_IDS.map(() => true));
+    // Workers that cannot take the page: the harvester reads it, with trees.
+    expect((await harvest({ stored: 0, workers: declining })).map((d) => d.parsed !== undefined)).toEqual(GEONETWORK_IDS.map(() => true));
+    expect(asked.map((a) => [a.requestUrl, a.start])).toEqual([1, 3, 5].map((start) => [server!.endpoint, start]));
+    // Read in a worker: the same documents, each with its mapping and no tree.
+    const inWorkers = await harvest({ stored: 0, workers: reading });
+    const { parsed: _p, prepared: _m, fetchedAt: _f, ...same } = inWorkers[0];
+    expect(inWorkers.map(({ parsed: _p, prepared: _m, fetchedAt: _f, ...d }) => d)).toEqual(inThread.map(({ parsed: _p, fetchedAt: _f, ...d }) => d));
+    expect(Object.keys(same).sort()).toEqual(['bytes', 'mediaType', 'nativeId', 'url']);
+    expect(inWorkers.map((d) => d.parsed)).toEqual(GEONETWORK_IDS.map(() => undefined));
+    expect(inWorkers.map((d) => d.prepared)).toEqual(inWorkers.map(({ prepared: _m, ...d }) => mapForStore(d, source)));
+    // A re-harvest builds no trees and lends no page to workers: most records come back unchanged, never mapped.
+    expect((await harvest({ stored: 6, workers: declining })).map((d) => d.parsed)).toEqual(GEONETWORK_IDS.map(() => undefined));
+    expect(asked).toHaveLength(3);
   });
 
   it('computes the next position from what it received when nextRecord jumps ahead (INSPIRE geoportal)', async () => {

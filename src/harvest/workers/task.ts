@@ -1,0 +1,49 @@
+/**
+ * The tasks a mapping worker thread runs (pool.ts), on data that crossed the thread boundary: structured cloning
+ * turns Buffers into plain Uint8Arrays, viewed as Buffers again without a copy.
+ */
+import { decodedText, recordDocument } from '../../../harvesters/csw/responses.ts';
+import { splitGetRecords, type RecordsPage } from '../../../harvesters/csw/split.ts';
+import type { PageAt } from '../../../harvesters/types.ts';
+import type { RawDocument } from '../../../mappings/types.ts';
+import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
+
+/** A document as sent to a worker: everything but the harvester's tree, which stays in the main thread. */
+export type WireDocument = Omit<RawDocument, 'parsed' | 'prepared' | 'bytes'> & { bytes: Uint8Array };
+
+export interface MapTask {
+  raw: WireDocument;
+  source: SourceRef;
+}
+
+export interface PageTask {
+  body: Uint8Array;
+  at: PageAt;
+  source: SourceRef;
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Maps one document. */
+export function mapTask({ raw, source }: MapTask): Mapped {
+  return mapForStore({ ...raw, bytes: asBuffer(raw.bytes) }, source);
+}
+
+/**
+ * Splits a CSW GetRecords page with its record trees and maps each record on its tree, as the harvester and the
+ * orchestrator would in one thread (the same documents: recordDocument); undefined when the split declines.
+ * The records go back as bytes: their text and trees stay here.
+ */
+export function cswGetRecordsTask({ body, at, source }: PageTask): RecordsPage | undefined {
+  // Each record is mapped as soon as its tree is read, and the tree dropped (SplitOptions.onRecord).
+  return splitGetRecords(decodedText(asBuffer(body)), {
+    trees: true,
+    onRecord: (r, i) => {
+      const doc = recordDocument(r, r.id, at.requestUrl, at.fetchedAt, at.start + i);
+      const prepared = mapForStore(doc, source);
+      return { uri: r.uri, local: r.local, xml: '', bytes: doc.bytes, prepared, ...(r.id === undefined ? {} : { id: r.id }) };
+    },
+  });
+}
