@@ -79,6 +79,9 @@ export async function startTestServer(routes: Route[] = []): Promise<TestServer>
     }
     await route.handler(seen, res);
   });
+  // Idle sockets are kept longer than the clients' (got's agent) idle time: with node's 5 s default, a loaded
+  // machine lets the server close a socket just as the client reuses it (ECONNRESET on a request never received).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
