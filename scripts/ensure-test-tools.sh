@@ -7,8 +7,13 @@
 set -euo pipefail
 missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# wrk: the load generator of bench/csw and bench/tiles (C: JS clients would take the CPU the hub needs).
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 /usr/bin/python3 -c 'import owslib' >/dev/null 2>&1 || missing+=(python3-owslib)
 /usr/bin/python3 -c 'import rdflib' >/dev/null 2>&1 || missing+=(python3-rdflib)
+# The proxy's real upstream (MapProxy) runs under gunicorn (pre-fork WSGI server; also used by bench/tiles).
+[ -x /usr/bin/mapproxy-util ] || missing+=(mapproxy)
+/usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1 || missing+=(gunicorn)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "moisson tests: installing ${missing[*]} (Debian packages)…" >&2

@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { createApp } from '../../src/http/app.ts';
 import { cswResponse } from '../../src/publish/csw/server.ts';
@@ -35,15 +36,20 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const app = createApp({ db, config: { baseUrl: url }, logger: pino({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }) });
 // A second floor: the first GetRecords page's bytes, served as they are by plain node:http (no koa, no store),
 // so that the cost of moving ~130 KB answers to 32 clients on this machine shows apart from the hub's own.
+// Gzipped once, sent as such to clients that accept it, as the hub sends its kept GetRecords answers.
 const first = await cswResponse({ db, baseUrl: url }, { method: 'GET', query: {
   service: 'CSW', version: '2.0.2', request: 'GetRecords', typeNames: 'gmd:MD_Metadata',
   outputSchema: 'http://www.isotc211.org/2005/gmd', elementSetName: 'full', resultType: 'results', maxRecords: '10' } });
 const staticBody = Buffer.from(String(first.body));
+const staticGzip = gzipSync(staticBody, { level: 6 });
 const handler = app.callback();
 server.on('request', (req, res) => {
   if (req.url === '/bench/static') {
-    res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8', 'content-length': staticBody.length });
-    res.end(staticBody);
+    const gzip = /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '');
+    const body = gzip ? staticGzip : staticBody;
+    res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8', 'content-length': body.length,
+      vary: 'Accept-Encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(body);
     return;
   }
   void handler(req, res);
