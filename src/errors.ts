@@ -23,6 +23,8 @@ export const catalogue = {
   version_negotiation_failed: { status: 400, ows: 'VersionNegotiationFailed', title: 'Version negotiation failed' },
   invalid_body: { status: 400, ows: 'InvalidParameterValue', title: 'Invalid request body' },
   invalid_source: { status: 422, ows: 'InvalidParameterValue', title: 'Invalid source definition' },
+  invalid_service: { status: 422, ows: 'InvalidParameterValue', title: 'Invalid service definition' },
+  key_not_found: { status: 404, ows: 'InvalidParameterValue', title: 'Access key not found' },
   conflict: { status: 409, ows: 'NoApplicableCode', title: 'Conflict' },
   unauthorized: { status: 401, ows: 'NoApplicableCode', title: 'Authentication required' },
   forbidden: { status: 403, ows: 'NoApplicableCode', title: 'Forbidden' },
@@ -31,6 +33,13 @@ export const catalogue = {
   payload_too_large: { status: 413, ows: 'NoApplicableCode', title: 'Request body too large' },
   not_ready: { status: 503, ows: 'NoApplicableCode', title: 'Not ready' },
   search_unavailable: { status: 503, ows: 'NoApplicableCode', title: 'Search unavailable' },
+  service_not_found: { status: 404, ows: 'InvalidParameterValue', title: 'Service not found' },
+  upstream_refused: { status: 502, ows: 'NoApplicableCode', title: 'Upstream address refused' },
+  upstream_unavailable: { status: 502, ows: 'NoApplicableCode', title: 'Upstream unavailable' },
+  upstream_too_large: { status: 502, ows: 'NoApplicableCode', title: 'Upstream response too large' },
+  upstream_timeout: { status: 504, ows: 'NoApplicableCode', title: 'Upstream timeout' },
+  tile_not_found: { status: 404, ows: 'TileOutOfRange', title: 'Tile not found' },
+  range_not_satisfiable: { status: 416, ows: 'InvalidParameterValue', title: 'Range not satisfiable' },
   internal: { status: 500, ows: 'NoApplicableCode', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -42,13 +51,17 @@ export class HubError extends Error {
   /** The parameter, path or element the error is about (OWS `locator`). */
   readonly locator?: string;
   readonly details?: unknown;
+  /** Response headers every dialect must send with this error (e.g. WWW-Authenticate on a 401). */
+  readonly headers?: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, opts: { locator?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string,
+    opts: { locator?: string; details?: unknown; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'HubError';
     this.code = code;
     this.locator = opts.locator;
     this.details = opts.details;
+    if (opts.headers) this.headers = opts.headers;
   }
 
   get status(): number {

@@ -11,6 +11,9 @@ const schemaDir = fileURLToPath(new URL('../schemas/', import.meta.url));
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
+/** A second instance that fills in defaults (service definitions: politeness, cache policy…). */
+const ajvDefaults = new Ajv2020({ allErrors: true, strict: true, useDefaults: true });
+addFormats(ajvDefaults);
 const cache = new Map<string, ValidateFunction>();
 
 /** Names of the schemas shipped in schemas/ (file name without `.schema.json`). */
@@ -20,11 +23,12 @@ export function schemaPath(name: SchemaName): string {
   return `${schemaDir}${name}.schema.json`;
 }
 
-function validator(name: SchemaName): ValidateFunction {
-  let fn = cache.get(name);
+function validator(name: SchemaName, defaults = false): ValidateFunction {
+  const key = `${name}${defaults ? '+defaults' : ''}`;
+  let fn = cache.get(key);
   if (!fn) {
-    fn = ajv.compile(JSON.parse(readFileSync(schemaPath(name), 'utf8')));
-    cache.set(name, fn);
+    fn = (defaults ? ajvDefaults : ajv).compile(JSON.parse(readFileSync(schemaPath(name), 'utf8')));
+    cache.set(key, fn);
   }
   return fn;
 }
@@ -35,12 +39,16 @@ export interface SchemaProblem {
   message: string;
 }
 
-/** Validates `value` against schemas/{name}.schema.json; returns every problem found (empty when valid). */
-export function validate(name: SchemaName, value: unknown): SchemaProblem[] {
-  const fn = validator(name);
+/**
+ * Validates `value` against schemas/{name}.schema.json; returns every problem found (empty when valid).
+ * With `fillDefaults`, the schema's defaults are written into `value` (pass a copy).
+ */
+export function validate(name: SchemaName, value: unknown, opts: { fillDefaults?: boolean } = {}): SchemaProblem[] {
+  const fn = validator(name, opts.fillDefaults);
   if (fn(value)) return [];
   return (fn.errors ?? []).map((e: ErrorObject) => ({
     path: e.instancePath || '/',
-    message: `${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    message: `${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}` +
+      (e.params && 'allowedValues' in e.params ? `: ${(e.params.allowedValues as unknown[]).join(', ')}` : ''),
   }));
 }

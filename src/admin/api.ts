@@ -1,6 +1,6 @@
 /**
  * The admin API (`/admin/api/…`): sources CRUD, harvest triggers, runs and their per-record reports, search
- * reindexing.
+ * reindexing; proxied services, access keys and usage (src/admin/services-api.ts).
  * Every request needs `Authorization: Bearer <ADMIN_TOKEN>`; when ADMIN_TOKEN is not set, every request is
  * refused (there is no unauthenticated admin mode).
  */
@@ -12,6 +12,7 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { HubError, errorJson, toHubError } from '../errors.ts';
 import type { HubOps } from './ops.ts';
+import { serviceRoutes } from './services-api.ts';
 
 export const ADMIN_PREFIX = '/admin/api';
 
@@ -153,6 +154,7 @@ export function adminRouter(deps: { ops: HubOps; adminToken?: string; logger: Lo
     },
   }));
   sourceRoutes(r, deps.ops);
+  serviceRoutes(r, deps.ops);
   harvestRoute(r, deps.ops, deps.logger);
   runRoutes(r, deps.ops);
   reindexRoute(r, deps.ops, deps.logger);

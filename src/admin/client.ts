@@ -8,7 +8,9 @@ import type { Progress, RunReport } from '../harvest/run.ts';
 import type { RunIssueRow, RunSummary } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 import { ADMIN_PREFIX } from './api.ts';
-import type { HubOps, ReindexResult, SourceListing } from './ops.ts';
+import type { HubOps, ReindexResult, SeedsImport, SourceListing } from './ops.ts';
+import type { ServiceOps } from './services-ops.ts';
+import type { AccessKey, ServiceDef, UsageRow } from '../store/services.ts';
 import type { RebuildProgress } from '../search/indexer.ts';
 
 type Json = Record<string, unknown>;
@@ -44,6 +46,7 @@ export function remoteOps(baseUrl: string, token: string): HubOps {
     return res.status === 204 ? {} : ((await res.json()) as Json);
   };
   return {
+    ...remoteServiceOps(json),
     async addSource(input, opts) {
       // A relative folder means the CLI's working directory, not the server's.
       const def = { ...(input as Json) };
@@ -65,8 +68,7 @@ export function remoteOps(baseUrl: string, token: string): HubOps {
       const r = await json('GET', `/runs/${id}`);
       return { run: reviveRun(r.run as Json), issues: r.issues as RunIssueRow[] };
     },
-    importSeeds: async (_dir, opts) =>
-      (await json('POST', '/import-seeds', { keepExisting: !!opts?.keepExisting })) as { created: string[]; updated: string[]; kept: string[] },
+    importSeeds: async (_dir, opts) => (await json('POST', '/import-seeds', { keepExisting: !!opts?.keepExisting })) as unknown as SeedsImport,
     async reindex(opts) {
       const res = await call('POST', '/reindex', {}, 'application/x-ndjson');
       return streamed<RebuildProgress, ReindexResult>(res, 'result', 'reindex stream', opts?.onProgress);
@@ -75,6 +77,25 @@ export function remoteOps(baseUrl: string, token: string): HubOps {
 }
 
 type Call = (method: string, p: string, body?: unknown, accept?: string) => Promise<Response>;
+type JsonCall = (method: string, p: string, body?: unknown) => Promise<Json>;
+
+/** The service, key and usage operations over the admin API. */
+function remoteServiceOps(json: JsonCall): ServiceOps {
+  const id = (s: string) => encodeURIComponent(s);
+  return {
+    addService: async (input) => (await json('POST', '/services', input)) as { status: 'created' | 'updated'; service: ServiceDef },
+    listServices: async () => (await json('GET', '/services')).services as ServiceDef[],
+    showService: async (s) => (await json('GET', `/services/${id(s)}`)) as { service: ServiceDef; usage: UsageRow[] },
+    removeService: async (s) => void (await json('DELETE', `/services/${id(s)}`)),
+    addKey: async (input) => (await json('POST', '/keys', input)) as { key: AccessKey; secret: string },
+    listKeys: async () => (await json('GET', '/keys')).keys as AccessKey[],
+    revokeKey: async (k) => void (await json('DELETE', `/keys/${id(k)}`)),
+    usage: async (q = {}) => {
+      const qs = new URLSearchParams({ ...(q.service ? { service: q.service } : {}), ...(q.since ? { since: q.since } : {}) });
+      return (await json('GET', `/usage?${qs}`)).usage as UsageRow[];
+    },
+  };
+}
 
 /**
  * Reads an NDJSON stream of the admin API (harvest, reindex): progress lines, then one line holding the

@@ -11,10 +11,14 @@ import { runHarvest, type Progress, type RunReport } from '../harvest/run.ts';
 import { InvalidSourceError, loadSeedSources, parseSource } from '../harvest/sources.ts';
 import type { HubMetrics } from '../http/metrics.ts';
 import type { RebuildProgress } from '../search/indexer.ts';
+import { localServiceOps, readSeedServices, storeSeedServices, type SeedImport, type ServiceOps, type ServiceOpsHooks } from './services-ops.ts';
 
 export type SourceListing = Awaited<ReturnType<typeof listSources>>[number];
 
-export interface HubOps {
+/** What import-seeds did: sources at the top level (as before services existed), services apart. */
+export type SeedsImport = SeedImport & { services: SeedImport };
+
+export interface HubOps extends ServiceOps {
   addSource(input: unknown, opts?: { baseDir?: string }): Promise<{ status: 'created' | 'updated'; source: SourceDef }>;
   listSources(): Promise<SourceListing[]>;
   showSource(id: string): Promise<{ source: SourceDef; runs: RunSummary[] }>;
@@ -22,8 +26,8 @@ export interface HubOps {
   harvest(id: string, opts?: { dryRun?: boolean; onProgress?: (p: Progress) => void }): Promise<RunReport>;
   listRuns(q?: { sourceId?: string; limit?: number }): Promise<RunSummary[]>;
   showRun(id: number): Promise<{ run: RunSummary; issues: RunIssueRow[] }>;
-  /** Loads seed definitions; with `keepExisting`, sources already in the store are left as admins set them. */
-  importSeeds(dir: string, opts?: { keepExisting?: boolean }): Promise<{ created: string[]; updated: string[]; kept: string[] }>;
+  /** Loads seed sources and services; with `keepExisting`, those already in the store are left as admins set them. */
+  importSeeds(dir: string, opts?: { keepExisting?: boolean }): Promise<SeedsImport>;
   /** Rebuilds the search index from the store (`moisson reindex`). */
   reindex(opts?: { onProgress?: (p: RebuildProgress) => void }): Promise<ReindexResult>;
 }
@@ -33,7 +37,7 @@ export interface ReindexResult {
   seconds: number;
 }
 
-export interface OpsHooks {
+export interface OpsHooks extends ServiceOpsHooks {
   metrics?: HubMetrics;
   /**
    * Rebuilds the search index (src/search/indexer.ts): the hub's indexer pauses its worker for it, the CLI
@@ -61,6 +65,7 @@ async function mustGetSource(db: Db, id: string): Promise<SourceDef> {
 /** The operations, run directly on a store. */
 export function localOps(db: Db, hooks: OpsHooks = {}): HubOps {
   return {
+    ...localServiceOps(db, hooks),
     async addSource(input, opts) {
       let source: SourceDef;
       try {
@@ -96,11 +101,13 @@ export function localOps(db: Db, hooks: OpsHooks = {}): HubOps {
       } catch (err) {
         asSourceError(err);
       }
-      const result = { created: [] as string[], updated: [] as string[], kept: [] as string[] };
+      const services = readSeedServices(dir); // validated before anything is written
+      const result: SeedsImport = { created: [], updated: [], kept: [], services: { created: [], updated: [], kept: [] } };
       for (const def of defs) {
         if (opts.keepExisting && (await getSource(db, def.id))) result.kept.push(def.id);
         else result[(await putSource(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
       }
+      result.services = await storeSeedServices(db, services, opts);
       return result;
     },
     async reindex(opts = {}) {

@@ -8,6 +8,9 @@ export interface HubMetrics {
   harvestRuns: Counter<'source' | 'status'>;
   harvestRecords: Counter<'source' | 'outcome'>;
   records: Gauge;
+  /** Proxied requests (/ows, /tiles, /download); layer is '' unless the service defines or advertises it. */
+  proxyRequests: Counter<'service' | 'layer' | 'status'>;
+  proxyBytes: Counter<'service' | 'layer'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetrics {
@@ -24,5 +27,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetri
     harvestRecords: new Counter({ name: 'moisson_harvest_documents_total', help: 'Harvested documents by source and outcome',
       labelNames: ['source', 'outcome'], registers: [registry] }),
     records: new Gauge({ name: 'moisson_records', help: 'Records in the store (not withdrawn), sampled at scrape', registers: [registry] }),
+    proxyRequests: new Counter({ name: 'moisson_proxy_requests_total', help: 'Proxied requests by service, layer and status',
+      labelNames: ['service', 'layer', 'status'], registers: [registry] }),
+    proxyBytes: new Counter({ name: 'moisson_proxy_bytes_total', help: 'Response body bytes sent by the proxy, by service and layer',
+      labelNames: ['service', 'layer'], registers: [registry] }),
   };
 }

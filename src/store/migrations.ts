@@ -9,6 +9,7 @@ import { storageExternal } from './migrations/003-storage-external.ts';
 import { search } from './migrations/004-search.ts';
 import { catalogue } from './migrations/005-catalogue.ts';
 import { catalogueIso } from './migrations/006-catalogue-iso.ts';
+import { services } from './migrations/007-services.ts';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'search', sql: search },
   { version: 5, name: 'catalogue', sql: catalogue },
   { version: 6, name: 'catalogue-iso', sql: catalogueIso },
+  { version: 7, name: 'services', sql: services },
 ];
 
 export class MigrationError extends Error {

@@ -46,9 +46,9 @@ describe.each(backends)('migrations on $name', (backend) => {
       'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
     );
     expect(tables.rows.map((t) => t.tablename)).toEqual([
-      'catalogue', 'catalogue_boxes', 'catalogue_state',
+      'access_keys', 'catalogue', 'catalogue_boxes', 'catalogue_state',
       'harvest_jobs', 'harvest_runs', 'record_history', 'record_identity', 'records', 'run_issues', 'schema_migrations',
-      'search_boxes', 'search_completions', 'search_docs', 'search_lexicon', 'search_outbox', 'sources',
+      'search_boxes', 'search_completions', 'search_docs', 'search_lexicon', 'search_outbox', 'service_usage', 'services', 'sources',
     ]);
   });
 

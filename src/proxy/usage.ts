@@ -1,0 +1,134 @@
+/**
+ * Usage statistics of the proxied services (issue 6 §5): every proxied request is counted per day, service,
+ * layer, key and status, in memory, and the counters are added to the store (`service_usage`) every few
+ * seconds and at shutdown — never one write per request: the tile path serves thousands a second.
+ * The same counts feed the Prometheus counters `moisson_proxy_requests_total{service,layer,status}` and
+ * `moisson_proxy_bytes_total{service,layer}`.
+ */
+import { addUsage, type UsageRow } from '../store/services.ts';
+import type { Db } from '../store/db.ts';
+import type { HubMetrics } from '../http/metrics.ts';
+
+export interface UsageEvent {
+  service: string;
+  /** A layer the service defines or advertises; '' (or absent) otherwise, so that labels stay bounded. */
+  layer?: string;
+  /** The access key's id (never its secret); absent for anonymous requests. */
+  key?: string;
+  status: number;
+  /** Response body bytes sent to the client. */
+  bytes?: number;
+}
+
+export interface UsageRecorder {
+  count(e: UsageEvent): void;
+  /** Adds the counts gathered so far to the store. */
+  flush(): Promise<void>;
+  /** Stops the periodic flush and flushes what is left. */
+  close(): Promise<void>;
+}
+
+/** How often counters go to the store. */
+const FLUSH_EVERY_MS = 10_000;
+/**
+ * Distinct layers counted per service. Callers pass only known layers; this bound protects the metrics and the
+ * table if one does not (a client inventing LAYERS values): the rest are counted under '(other)'.
+ */
+const MAX_LAYERS_PER_SERVICE = 500;
+/** Distinct services counted: a route counting a refused request under a made-up service id stays bounded. */
+const MAX_SERVICES = 1000;
+
+/** A secret must never be stored as a key id (a caller passing `key.secret` by mistake). */
+const SECRET = /^mk_/;
+
+function day(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** The counters waiting for the store, keyed by (day, service, layer, key, status), with bounded label sets. */
+class PendingUsage {
+  private rows = new Map<string, UsageRow>();
+  /** Layers seen per service; its keys are the services seen. */
+  private readonly layers = new Map<string, Set<string>>();
+
+  /** The service label: itself, or '(other)' past MAX_SERVICES distinct ones. */
+  service(id: string): string {
+    if (this.layers.has(id)) return id;
+    if (this.layers.size >= MAX_SERVICES) return '(other)';
+    this.layers.set(id, new Set());
+    return id;
+  }
+
+  /** The layer label: itself, '' for none, or '(other)' past MAX_LAYERS_PER_SERVICE for this service. */
+  layer(service: string, layer: string): string {
+    const seen = this.layers.get(service);
+    if (!layer || !seen) return '';
+    if (seen.has(layer)) return layer;
+    if (seen.size >= MAX_LAYERS_PER_SERVICE) return '(other)';
+    seen.add(layer);
+    return layer;
+  }
+
+  add(row: UsageRow): void {
+    const id = JSON.stringify([row.day, row.service, row.layer, row.key, row.status]);
+    const sum = this.rows.get(id);
+    if (sum) {
+      sum.requests += row.requests;
+      sum.bytes += row.bytes;
+    } else this.rows.set(id, { ...row });
+  }
+
+  /** Takes every pending row (they are added back with `add` if writing them fails). */
+  take(): UsageRow[] {
+    const rows = [...this.rows.values()];
+    this.rows = new Map();
+    return rows;
+  }
+}
+
+/** Creates a recorder that flushes into `db` every `everyMs` (10 s by default). */
+export function createUsageRecorder(db: Db, metrics?: HubMetrics, everyMs = FLUSH_EVERY_MS): UsageRecorder {
+  const pending = new PendingUsage();
+  let flushing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const flushOnce = async () => {
+    const rows = pending.take();
+    if (rows.length === 0) return;
+    try {
+      await addUsage(db, rows);
+    } catch (err) {
+      // Kept for the next flush: a store hiccup must not lose statistics.
+      for (const row of rows) pending.add(row);
+      throw err;
+    }
+  };
+
+  const recorder: UsageRecorder = {
+    count(e) {
+      const service = pending.service(e.service);
+      const layer = pending.layer(service, e.layer ?? '');
+      const key = e.key && !SECRET.test(e.key) ? e.key : '';
+      const bytes = Math.max(0, Math.round(e.bytes ?? 0));
+      metrics?.proxyRequests.inc({ service, layer, status: String(e.status) });
+      if (bytes > 0) metrics?.proxyBytes.inc({ service, layer }, bytes);
+      pending.add({ day: day(new Date()), service, layer, key, status: e.status, requests: 1, bytes });
+    },
+    flush() {
+      // One flush at a time: two concurrent upserts of the same rows would only contend.
+      flushing = flushing.catch(() => {}).then(flushOnce);
+      return flushing;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await recorder.flush();
+    },
+  };
+  const timer = setInterval(() => {
+    recorder.flush().catch(() => { /* retried at the next tick; the rows are kept */ });
+  }, everyMs);
+  timer.unref();
+  return recorder;
+}
