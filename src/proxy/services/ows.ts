@@ -1,0 +1,119 @@
+/**
+ * `/ows/{service}`: the OGC pass-through for registered WMS (1.3.0), WFS (2.0.0) and WMTS (1.0.0) services.
+ *
+ *   GET  /ows/{service}?<KVP>          forwarded to the registered URL (its own parameters first, the client's
+ *                                      after them, `key` removed); capabilities rewritten to hub URLs
+ *   POST /ows/{service}                XML requests (WFS GetFeature, WMS POST), body up to 2 MB
+ *   GET  /ows/{service}/-/<path>?<q>   any other path on the registered origin: WMTS REST tiles and
+ *                                      WMTSCapabilities.xml, legends, styles, schemas — what rewritten documents
+ *                                      point at
+ *
+ * Every request goes through admit() (gate.ts) first and reaches only the registered origin (upstream.ts).
+ * Errors are OGC exception reports in the request's dialect (ows-exception.ts).
+ */
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import { HubError, toHubError } from '../../errors.ts';
+import { forwardHeaders, type UpstreamResponse } from '../clients/upstream.ts';
+import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
+import { UrlRewriter } from '../rewrite/urls.ts';
+import { EXCEPTION_MEDIA_TYPE, renderException } from './ows-exception.ts';
+import { dialectOf, kvpTarget, layerOf, pathTarget, readKvp, type Kvp } from './ows-request.ts';
+import { relay } from './ows-response.ts';
+import { countOnClose } from './ows-usage.ts';
+
+const PROTOCOLS = ['wms' as const, 'wfs' as const, 'wmts' as const];
+/** Largest XML request body forwarded (a GetFeature with a big filter is a few KB). */
+const MAX_POST_BYTES = 2 * 1024 * 1024;
+/** The part of a raw request path after `/ows/{service}/-` (still percent-encoded). */
+const UPSTREAM_PATH = /^\/ows\/[^/]+\/-(\/.*)$/;
+
+type Target = (admitted: Admitted) => URL;
+
+/** Mounts the /ows routes. */
+export function owsRoutes(router: Router, deps: ProxyDeps): void {
+  router.get('/ows/:service', (ctx) => serve(ctx, deps, (a) => kvpTarget(a.service.url, ctx.querystring)));
+  router.post('/ows/:service', (ctx) => serve(ctx, deps, (a) => kvpTarget(a.service.url, ctx.querystring)));
+  const byPath = (ctx: Koa.Context) =>
+    serve(ctx, deps, (a) => pathTarget(a.service.url, UPSTREAM_PATH.exec(ctx.path)?.[1] ?? '/', ctx.querystring));
+  router.get('/ows/:service/-/', byPath);
+  router.get('/ows/:service/-/*path', byPath);
+}
+
+async function serve(ctx: Koa.Context, deps: ProxyDeps, target: Target): Promise<void> {
+  const kvp = readKvp(ctx.querystring);
+  const serviceId = ctx.params.service;
+  let admitted: Admitted | undefined;
+  try {
+    admitted = await admit(deps, serviceId, PROTOCOLS, { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) });
+    const res = await forward(ctx, admitted, target(admitted));
+    const relayed = await relay(res, {
+      rw: rewriterFor(deps, admitted, kvp),
+      accepts: (encoding) => ctx.acceptsEncodings(encoding, 'identity') === encoding,
+      maxBytes: admitted.service.politeness.maxBytes,
+      head: ctx.method === 'HEAD',
+      expectXml: kvp.get('REQUEST')?.toLowerCase() === 'getcapabilities' || /\.xml$/i.test(ctx.path),
+    });
+    ctx.status = relayed.status;
+    ctx.set(relayed.headers);
+    const body = countOnClose(relayed.body, (bytes) => count(deps, admitted!, kvp, relayed.status, bytes));
+    // No body (HEAD, 304): left unset, since koa turns an explicit null body into a 204.
+    if (body !== null) ctx.body = body;
+  } catch (err) {
+    const hubErr = toHubError(err);
+    if (hubErr.status >= 500) deps.logger.warn({ err, service: serviceId }, 'ows proxy request failed');
+    renderError(ctx, hubErr, dialectOf(kvp, admitted?.service.protocol));
+    // Refused credentials are counted too (the service exists); unknown service ids are not (unbounded labels).
+    if (admitted || hubErr.status === 401 || hubErr.status === 403) {
+      deps.usage.count({ service: admitted?.service.id ?? serviceId, layer: layerOf(kvp), key: admitted?.key?.id, status: hubErr.status, bytes: 0 });
+    }
+  }
+}
+
+/** Sends the request upstream; a client that goes away cancels it. */
+async function forward(ctx: Koa.Context, admitted: Admitted, url: URL): Promise<UpstreamResponse> {
+  const controller = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
+  const post = ctx.method === 'POST';
+  return admitted.upstream.request({
+    url,
+    method: post ? 'POST' : ctx.method === 'HEAD' ? 'HEAD' : 'GET',
+    headers: forwardHeaders(ctx.headers),
+    ...(post ? { body: await readBody(ctx) } : {}),
+    signal: controller.signal,
+  });
+}
+
+/** The request body, refused beyond MAX_POST_BYTES without reading the rest. */
+async function readBody(ctx: Koa.Context): Promise<Buffer> {
+  const tooLarge = () => new HubError('payload_too_large', `Request body larger than ${MAX_POST_BYTES} bytes.`);
+  if (Number(ctx.get('content-length') || 0) > MAX_POST_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_POST_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Hub URLs for this request: the key goes into them only when the client sent it as a query parameter. */
+function rewriterFor(deps: ProxyDeps, admitted: Admitted, kvp: Kvp): UrlRewriter {
+  const key = admitted.service.access === 'restricted' ? kvp.get('KEY') : undefined;
+  return new UrlRewriter({ upstream: admitted.service.url, hubBase: deps.baseUrl, serviceId: admitted.service.id, key });
+}
+
+function renderError(ctx: Koa.Context, err: HubError, dialect: ReturnType<typeof dialectOf>): void {
+  ctx.status = err.status;
+  if (err.headers) ctx.set(err.headers);
+  ctx.set('cache-control', 'no-store');
+  ctx.type = EXCEPTION_MEDIA_TYPE;
+  ctx.body = renderException(err, dialect);
+}
+
+function count(deps: ProxyDeps, admitted: Admitted, kvp: Kvp, status: number, bytes: number): void {
+  deps.usage.count({ service: admitted.service.id, layer: layerOf(kvp), key: admitted.key?.id, status, bytes });
+}
