@@ -1,0 +1,186 @@
+/**
+ * bench/tiles (issue 6): cached tiles through the hub next to the same tiles served by MapProxy, in one run.
+ *
+ *   SECONDS=10 ROUNDS=2 MAPPROXY_WORKERS=2 MAPPROXY_THREADS=8 npm run bench:tiles
+ *
+ * - MapProxy 1.15 (Debian) under gunicorn (several workers, gthread so connections stay alive as with wrk),
+ *   its file cache seeded with `mapproxy-seed` (debug source, levels 0–4: 341 tiles, no network).
+ * - The hub (`moisson serve`, a child process: the real server with its tile fast path) proxies that MapProxy
+ *   as a WMTS REST service; every tile is requested once through it first, so its cache holds them all (hot
+ *   tiles in memory).
+ * - wrk (Debian; bench/lib/wrk.ts), the same 341 tile URLs in turn, alternating hub and MapProxy, at 100 and
+ *   1,000 connections: requests/s, p50, p99, and the ratio hub / MapProxy; then 10,000 open connections on
+ *   the hub (p95); then 1,000 simultaneous requests for one tile missing from the cache, behind an upstream
+ *   that counts its requests.
+ *
+ * Targets (issue 6): hub ≥ 2× MapProxy's requests/s, p99 ≤ 10 ms at 100 connections, 10,000 connections at
+ * p95 ≤ 0.5 s, exactly one upstream request for the missing tile. Figures are printed, not asserted. wrk, the
+ * hub and MapProxy share the machine: the load average before the run is printed with the figures.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import { runWrk, wrkVersion, type WrkFigures } from './lib/wrk.ts';
+import { freePort, startMapProxy, type MapProxyServer } from '../test/helpers/mapproxy.ts';
+import { openStore } from '../src/store/db.ts';
+import { putService, type ServiceDef } from '../src/store/services.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const THREADS = Number(process.env.THREADS ?? 2);
+const MAX_ZOOM = 4;
+
+const politeness = { concurrency: 8, timeoutMs: 10_000, maxBytes: 10_000_000 };
+const cache = { tiles: true, maxAgeSeconds: 86400, staleIfError: true, seeding: true };
+
+function tilePaths(prefix: string): string[] {
+  const out: string[] = [];
+  for (let z = 0; z <= MAX_ZOOM; z++) for (let x = 0; x < 2 ** z; x++) for (let y = 0; y < 2 ** z; y++) out.push(`${prefix}/${z}/${x}/${y}.png`);
+  return out;
+}
+
+/** A local upstream for the missing-tile test: one PNG, after 200 ms (a slow origin), counting requests. */
+async function countingUpstream(png: Buffer): Promise<{ url: string; count: () => number; server: Server }> {
+  let n = 0;
+  const server = createServer((_req, res) => {
+    n += 1;
+    setTimeout(() => res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length }).end(png), 200);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, count: () => n, server };
+}
+
+async function registerServices(dataDir: string, mp: MapProxyServer, missUrl: string): Promise<void> {
+  const db = await openStore({ dataDir });
+  try {
+    const base = { enabled: true, access: 'public' as const, politeness, cache };
+    await putService(db, { ...base, id: 'bench', protocol: 'wmts', url: `${mp.url}/wmts/1.0.0/WMTSCapabilities.xml` } as ServiceDef);
+    await putService(db, { ...base, id: 'bench-miss', protocol: 'xyz', url: missUrl,
+      layers: [{ id: 'plan', template: '{z}/{x}/{y}.png', format: 'image/png', maxZoom: 19 }] } as ServiceDef);
+  } finally {
+    await db.close();
+  }
+}
+
+async function startHub(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'moisson.js'), 'serve'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: url, DATA_DIR: dataDir, DATABASE_URL: '',
+      LOG_LEVEL: 'warn', SCHEDULER: 'off' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+    } catch { /* not yet */ }
+    if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the hub did not start within 60 s');
+}
+
+/** Requests every path once (fills the hub's cache; checks both sides answer 200 with the same bytes). */
+async function warm(hub: string, mp: string, hubPaths: string[], mpPaths: string[]): Promise<void> {
+  for (let i = 0; i < hubPaths.length; i += 16) {
+    await Promise.all(hubPaths.slice(i, i + 16).map(async (p, j) => {
+      const [a, b] = await Promise.all([fetch(hub + p), fetch(mp + mpPaths[i + j])]);
+      const [ba, bb] = [Buffer.from(await a.arrayBuffer()), Buffer.from(await b.arrayBuffer())];
+      if (a.status !== 200 || b.status !== 200 || !ba.equals(bb)) throw new Error(`warm-up: ${p} differs (hub ${a.status}, MapProxy ${b.status})`);
+    }));
+  }
+}
+
+const fmt = (f: WrkFigures) => `${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(2).padStart(7)} ms   p95 ${f.p95.toFixed(2).padStart(7)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   errors ${f.errors}`;
+
+async function alternate(hub: string, mp: string, hubPaths: string[], mpPaths: string[]): Promise<void> {
+  for (const connections of [100, 1000]) {
+    const runs: { hub: WrkFigures[]; mp: WrkFigures[] } = { hub: [], mp: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const side of ['hub', 'mp'] as const) {
+        const f = await runWrk({ url: side === 'hub' ? hub : mp, luaPaths: side === 'hub' ? hubPaths : mpPaths, connections, threads: THREADS, seconds: SECONDS });
+        runs[side].push(f);
+        console.log(`  c=${String(connections).padStart(5)} ${side === 'hub' ? 'hub     ' : 'MapProxy'} ${fmt(f)}`);
+      }
+    }
+    const mean = (fs: WrkFigures[]) => fs.reduce((s, f) => s + f.rps, 0) / fs.length;
+    const worstP99 = Math.max(...runs.hub.map((f) => f.p99));
+    console.log(`  c=${String(connections).padStart(5)} ratio hub/MapProxy ${(mean(runs.hub) / mean(runs.mp)).toFixed(2)}× `
+      + `(hub ${mean(runs.hub).toFixed(0)} req/s, MapProxy ${mean(runs.mp).toFixed(0)} req/s; target ≥ 2×)`
+      + (connections === 100 ? `; hub worst p99 ${worstP99.toFixed(2)} ms (target ≤ 10 ms)` : ''));
+  }
+}
+
+/** One GET on its own connection (node:http, an agent with 1,000 sockets): status and body size. */
+function getOnce(url: string, agent: http.Agent): Promise<{ status: number; size: number }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent }, (res) => {
+      let size = 0;
+      res.on('data', (c: Buffer) => { size += c.length; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, size }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function thunderingHerd(hub: string, upstreamCount: () => number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 1000 });
+  const before = upstreamCount();
+  const started = performance.now();
+  const url = `${hub}/tiles/bench-miss/plan/GoogleMapsCompatible/12/2074/1409.png`;
+  const answers = await Promise.all(Array.from({ length: 1000 }, () => getOnce(url, agent)));
+  const ms = performance.now() - started;
+  agent.destroy();
+  const ok = answers.filter((a) => a.status === 200 && a.size > 0).length;
+  console.log(`  1,000 simultaneous requests for one missing tile: ${upstreamCount() - before} upstream request(s) (target 1), `
+    + `${ok}/1000 answered 200 with the tile, all within ${ms.toFixed(0)} ms (upstream takes 200 ms)`);
+}
+
+function rssOf(pid: number): string {
+  try {
+    const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
+    return status.match(/VmHWM:\s+(\d+ kB)/)?.[1] ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/tiles — ${new Date().toISOString()} — ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`  ${await wrkVersion()}, ${THREADS} threads, ${SECONDS} s a run, ${ROUNDS} rounds; node ${process.version}; open files limit: ${execFileSync('bash', ['-c', 'ulimit -n']).toString().trim()}`);
+  const workers = Number(process.env.MAPPROXY_WORKERS ?? 2);
+  const threads = Number(process.env.MAPPROXY_THREADS ?? 8);
+  const mp = await startMapProxy({ layers: ['base'], workers, threads, seed: { from: 0, to: MAX_ZOOM } });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'moisson-bench-tiles-'));
+  const png = Buffer.from(await (await fetch(`${mp.url}/wmts/base/webmercator/3/4/2.png`)).arrayBuffer());
+  const upstream = await countingUpstream(png);
+  let hub: { url: string; child: ChildProcess } | undefined;
+  try {
+    await registerServices(dataDir, mp, upstream.url);
+    hub = await startHub(dataDir);
+    console.log(`  MapProxy 1.15 under gunicorn: ${workers} workers × ${threads} threads (${mp.url}); hub: ${hub.url} (pid ${hub.child.pid})`);
+    const hubPaths = tilePaths('/tiles/bench/base/webmercator');
+    const mpPaths = tilePaths('/wmts/base/webmercator');
+    await warm(hub.url, mp.url, hubPaths, mpPaths);
+    console.log(`  ${hubPaths.length} tile URLs, same bytes on both sides; every tile cached by the hub before the runs.`);
+    await alternate(hub.url, mp.url, hubPaths, mpPaths);
+    const many = await runWrk({ url: hub.url, luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 });
+    console.log(`  c=10000 hub      ${fmt(many)}   (target p95 ≤ 500 ms)`);
+    await thunderingHerd(hub.url, upstream.count);
+    console.log(`  hub peak RSS ${rssOf(hub.child.pid!)}`);
+  } finally {
+    hub?.child.kill('SIGTERM');
+    if (hub && hub.child.exitCode === null) await new Promise((r) => hub!.child.once('exit', r));
+    upstream.server.close();
+    await mp.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,52 @@
+/**
+ * The tile path before koa: a plain node:http handler that answers `GET|HEAD /tiles/{6 segments}` with the
+ * same `handleTile` as the koa route (same admission, usage counting and errors) and counts the request in
+ * the same Prometheus series as koa's metrics middleware; everything else falls through to koa. Koa's
+ * middleware chain (context objects, router matching, error wrapper) costs more than serving a hot tile from
+ * memory; the cached tile benchmark (bench/tiles.ts) runs through here.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { HubMetrics } from '../../http/metrics.ts';
+import { TILE_ROUTE, type TileResponse, type TileService } from './tiles.ts';
+
+/** /tiles/ followed by exactly six segments; capabilities and the rest go to koa. */
+const TILE_URL = /^\/tiles\/([^/?#]+\/){5}[^/?#]+(\?|$)/;
+
+function write(res: ServerResponse, r: TileResponse): void {
+  res.writeHead(r.status, r.headers);
+  const body = r.body;
+  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
+    res.end(body ?? undefined);
+    return;
+  }
+  // A cold large tile streamed from disk; the file is closed whether the client stays or goes.
+  pipeline(body, res, () => {});
+}
+
+/** Wraps koa's callback with the tile fast path. */
+export function withTileFastPath(
+  tiles: TileService | undefined, koa: (req: IncomingMessage, res: ServerResponse) => unknown, metrics?: HubMetrics,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  if (!tiles) return (req, res) => void koa(req, res);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !TILE_URL.test(url)) {
+      void koa(req, res);
+      return;
+    }
+    const end = metrics?.httpDuration.startTimer({ method: req.method, route: TILE_ROUTE });
+    const q = url.indexOf('?');
+    const path = url.slice('/tiles/'.length, q < 0 ? undefined : q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then((r) => {
+      write(res, r);
+      end?.();
+      metrics?.httpRequests.inc({ method: req.method, route: TILE_ROUTE, status: String(r.status) });
+    }, (err: unknown) => {
+      // handleTile renders its own errors; reaching here is a bug, answered like koa would.
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal', status: 500, message: String((err as Error)?.message ?? err) }));
+    });
+  };
+}
