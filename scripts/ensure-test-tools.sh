@@ -14,6 +14,10 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 # The proxy's real upstream (MapProxy) runs under gunicorn (pre-fork WSGI server; also used by bench/tiles).
 [ -x /usr/bin/mapproxy-util ] || missing+=(mapproxy)
 /usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1 || missing+=(gunicorn)
+# A real WFS 2.0 upstream for the /ows tests: MapServer's CGI program (test/helpers/mapserver.ts); GDAL's gdalinfo and
+# ogrinfo are clients of the hub there.
+[ -x /usr/lib/cgi-bin/mapserv ] || missing+=(cgi-mapserver)
+command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "moisson tests: installing ${missing[*]} (Debian packages)…" >&2

@@ -2,6 +2,8 @@
  * The `moisson` command (DESIGN.md §4). Every command works on the configured store; when a hub already
  * runs on the same embedded DATA_DIR, the command goes to that hub's admin API instead (and says so).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, ConfigError, type HubConfig } from './config.ts';
@@ -18,6 +20,9 @@ import { formatReport } from './harvest/report.ts';
 import type { Progress, RunReport } from './harvest/run.ts';
 import { startHub } from './server.ts';
 import { runSummaryText, runsTable, sourcesTable } from './cli/output.ts';
+import { keysCommands, servicesCommands, usageCommand } from './cli/services.ts';
+import { tileCommands } from './cli/tiles.ts';
+import { InvalidServiceError, loadSeedServices } from './proxy/services-def.ts';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const note = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -181,7 +186,7 @@ function reindexCommand(program: Command): void {
 
 function serverCommands(program: Command): void {
   program.command('serve').description('start the hub (HTTP)')
-    .option('--import-seeds', 'import seeds/sources.json and harvest the seeded sources that never ran')
+    .option('--import-seeds', 'import seeds/sources.json and seeds/services.json, and harvest the seeded sources that never ran')
     .action(async (o: { importSeeds?: boolean }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
@@ -199,11 +204,18 @@ function serverCommands(program: Command): void {
     const seeds = loadSeedSources(config.seedsDir);
     out(`Configuration OK (store: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}).`);
     out(`Seeds OK: ${seeds.length} sources in ${config.seedsDir}sources.json (${seeds.filter((s) => s.enabled).length} enabled).`);
+    const servicesFile = path.join(config.seedsDir, 'services.json');
+    if (!existsSync(servicesFile)) out(`No ${servicesFile}: no seeded services.`);
+    else {
+      const services = loadSeedServices(config.seedsDir);
+      out(`Seeds OK: ${services.length} services in ${servicesFile} (${services.filter((s) => s.enabled).length} enabled).`);
+    }
   });
-  program.command('import-seeds [dir]').description('load source definitions from a seeds folder').action((dir?: string) =>
+  program.command('import-seeds [dir]').description('load source and service definitions from a seeds folder').action((dir?: string) =>
     withOps(async (ops) => {
-      const { created, updated } = await ops.importSeeds(dir ?? loadConfig().seedsDir);
+      const { created, updated, services } = await ops.importSeeds(dir ?? loadConfig().seedsDir);
       out(`Seeds imported: ${created.length} created, ${updated.length} updated.`);
+      if (services) out(`Services imported: ${services.created.length} created, ${services.updated.length} updated.`);
     }));
 }
 
@@ -211,6 +223,7 @@ function serverCommands(program: Command): void {
 function report(err: unknown): void {
   if (err instanceof ConfigError || err instanceof StoreLockedError) note(err.message);
   else if (err instanceof InvalidSourceError) note(`Invalid source definition:\n${err.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+  else if (err instanceof InvalidServiceError) note(`Invalid service definition:\n${err.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
   else if (err instanceof HubError) {
     note(`Error (${err.code}): ${err.message}`);
     if (Array.isArray(err.details)) for (const d of err.details as { path?: string; message?: string }[]) note(`  - ${d.path ?? ''}: ${d.message ?? ''}`);
@@ -226,6 +239,10 @@ export function buildProgram(): Command {
   harvestCommand(program);
   runsCommands(program);
   reindexCommand(program);
+  servicesCommands(program, withOps, out);
+  keysCommands(program, withOps, out);
+  usageCommand(program, withOps, out);
+  tileCommands(program, withOps, out);
   return program;
 }
 

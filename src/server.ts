@@ -17,6 +17,10 @@ import { createScheduler, schedulerEnabled, type Scheduler } from './harvest/sch
 import { openSearchIndex } from './search/index.ts';
 import { createIndexer, type Indexer } from './search/indexer.ts';
 import type { SearchIndex } from './search/types.ts';
+import { createUsageRecorder } from './proxy/usage.ts';
+import { tileServices } from './proxy/services/tiles.ts';
+import { withTileFastPath } from './proxy/services/tiles-fast.ts';
+import { closeUpstreams } from './proxy/clients/upstream.ts';
 
 export interface RunningHub {
   db: Db;
@@ -35,8 +39,9 @@ export interface RunningHub {
  */
 export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Logger): Promise<void> {
   const ops = localOps(db);
-  const { created, kept } = await ops.importSeeds(seedsDir, { keepExisting: true });
+  const { created, kept, services } = await ops.importSeeds(seedsDir, { keepExisting: true });
   logger.info({ created: created.length, kept: kept.length }, 'seed sources imported');
+  logger.info({ created: services.created.length, kept: services.kept.length }, 'seed services imported');
   const seeded = new Set([...created, ...kept]);
   for (const s of await ops.listSources()) {
     if (!s.enabled || s.lastRun || s.type !== 'directory' || !seeded.has(s.id)) continue;
@@ -52,7 +57,9 @@ export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Lo
 function listen(server: Server, port: number, host?: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+    // A deep accept queue (capped by net.core.somaxconn): thousands of tile clients may connect at once, and a
+    // connection dropped from a full queue waits a second before its SYN is retried.
+    server.listen({ port, host, backlog: 4096 }, () => resolve(server.address() as AddressInfo));
   });
 }
 
@@ -82,8 +89,11 @@ export async function startHub(
     search = await startSearch(db, config, logger);
     const { index, indexer } = search;
     const metrics = createMetrics();
-    const app = createApp({ db, config, logger, metrics, search });
-    const server = createServer(app.callback());
+    // Proxy usage counters: flushed to the store every 10 s, and a last time at shutdown.
+    const usage = createUsageRecorder(db, metrics);
+    const app = createApp({ db, config, logger, metrics, search, dataDir: config.dataDir, usage });
+    // Hot tiles are answered before koa (same admission, usage and metrics): src/proxy/services/tiles-fast.ts.
+    const server = createServer(withTileFastPath(tileServices.get(app), app.callback(), metrics));
     const address = await listen(server, config.port, config.host);
     // The address another process on this machine can reach (the CLI reads it from the lock file).
     const any = !config.host || config.host === '0.0.0.0' || config.host === '::';
@@ -102,6 +112,8 @@ export async function startHub(
       // Idle keep-alive connections would hold close() open until the client hangs up.
       server.closeIdleConnections();
       await closed;
+      closeUpstreams();
+      await usage.close().catch((err) => logger.error({ err }, 'last flush of the proxy usage counters failed'));
       await index.close();
       await db.close();
     };

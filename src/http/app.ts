@@ -2,6 +2,8 @@
  * The koa application: routing, content negotiation and error rendering only (STYLE.md §10).
  * Publishers and admin operations are plain functions; this layer turns their responses into HTTP.
  */
+import path from 'node:path';
+import { tmpdir } from 'node:os';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
@@ -19,6 +21,10 @@ import type { Indexer } from '../search/indexer.ts';
 import { cswResponse, type CswServiceInfo } from '../publish/csw/server.ts';
 import { recordsRoutes } from '../publish/records/routes.ts';
 import { dcatRoutes } from '../publish/dcat/routes.ts';
+import { createUsageRecorder, type ProxyDeps, type UsageRecorder } from '../proxy/gate.ts';
+import { downloadRoutes } from '../proxy/services/download.ts';
+import { owsRoutes } from '../proxy/services/ows.ts';
+import { tileRoutes, tileServices } from '../proxy/services/tiles.ts';
 
 export interface AppDeps {
   db: Db;
@@ -30,6 +36,10 @@ export interface AppDeps {
   service?: Partial<CswServiceInfo>;
   /** The search index and the worker that keeps it in sync; without them /api/search answers 503. */
   search?: { index: SearchIndex; indexer?: Indexer };
+  /** Where the proxy keeps its tile cache and mirrors (`DATA_DIR`); a temporary folder otherwise. */
+  dataDir?: string;
+  /** The proxy's usage counters; the caller flushes and closes it (src/server.ts does at shutdown). */
+  usage?: UsageRecorder;
 }
 
 /** What the services say about the hub: the deployment's settings over the publishers' French defaults. */
@@ -67,6 +77,7 @@ function errorMiddleware(logger: Logger): Koa.Middleware {
       const hubErr = toHubError(err);
       if (hubErr.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
       ctx.status = hubErr.status;
+      if (hubErr.headers) ctx.set(hubErr.headers);
       ctx.type = 'application/json';
       ctx.body = errorJson(hubErr);
     }
@@ -200,9 +211,11 @@ function cswRoutes(router: Router, deps: AppDeps): void {
 }
 
 /** The admin operations of this hub; a harvest wakes the indexer so that its changes are searchable at once. */
-function hubOps(deps: AppDeps, metrics: HubMetrics): HubOps {
+function hubOps(deps: AppDeps, metrics: HubMetrics, usage: UsageRecorder): HubOps {
   const indexer = deps.search?.indexer;
-  const ops = localOps(deps.db, { metrics, ...(indexer ? { reindex: (onProgress) => indexer.rebuild(onProgress) } : {}) });
+  // Usage read through the admin API includes the counts still in memory.
+  const ops = localOps(deps.db, { metrics, flushUsage: () => usage.flush(),
+    ...(indexer ? { reindex: (onProgress) => indexer.rebuild(onProgress) } : {}) });
   if (!indexer) return ops;
   return {
     ...ops,
@@ -216,22 +229,45 @@ function hubOps(deps: AppDeps, metrics: HubMetrics): HubOps {
   };
 }
 
+/**
+ * What the proxy routes (/ows, /tiles, /download) share. Without `usage`, counts are flushed every 10 s by a
+ * recorder nobody closes (tests); the server passes its own and closes it at shutdown.
+ */
+function proxyDeps(deps: AppDeps, metrics: HubMetrics): ProxyDeps {
+  return {
+    db: deps.db, baseUrl: deps.config.baseUrl, logger: deps.logger, metrics,
+    dataDir: deps.dataDir ?? path.join(tmpdir(), `moisson-${process.pid}`),
+    usage: deps.usage ?? createUsageRecorder(deps.db, metrics),
+  };
+}
+
 /** Builds the hub's koa application. */
 export function createApp(deps: AppDeps): Koa {
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const app = new Koa();
   app.proxy = true;
+  // Koa reports errors of streamed bodies here (its default prints them to stderr). A client that leaves in the
+  // middle of a streamed tile, feed or file is not a hub error: only the others are logged.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    deps.logger.error({ err }, 'response failed');
+  });
   const router = new Router();
   healthRoutes(router, deps, metrics);
   recordRoutes(router, deps);
   searchRoutes(router, deps);
   cswRoutes(router, deps);
   recordsRoutes(router, deps);
+  const proxy = proxyDeps(deps, metrics);
+  // Proxied services (issue 6): each route calls admit() from src/proxy/gate.ts before any upstream request.
+  downloadRoutes(router, proxy);
+  owsRoutes(router, proxy);
+  tileServices.set(app, tileRoutes(router, proxy));
   const service = serviceInfo(deps);
   dcatRoutes(router, { db: deps.db, baseUrl: deps.config.baseUrl, hub: {
     title: service?.identification?.title ?? 'moisson — catalogue fédéré de métadonnées géographiques',
     description: service?.identification?.abstract, publisherName: service?.provider?.name, language: 'fre' } });
-  const admin = adminRouter({ ops: hubOps(deps, metrics), adminToken: deps.config.adminToken, logger: deps.logger,
+  const admin = adminRouter({ ops: hubOps(deps, metrics, proxy.usage), adminToken: deps.config.adminToken, logger: deps.logger,
     seedsDir: deps.config.seedsDir });
   app.use(errorMiddleware(deps.logger));
   app.use(metricsMiddleware(metrics));

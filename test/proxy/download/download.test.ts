@@ -1,0 +1,190 @@
+/**
+ * `/download/{service}/…` over real HTTP (issue 6 §4, §6): feeds rewritten to hub URLs and followable through
+ * the hub, files streamed with Range, errors in JSON naming the service and the host, and no way to make the
+ * hub reach another host.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backends, useStore } from '../../helpers/db.ts';
+import { file, reply, startTestServer, type TestServer } from '../../helpers/http-server.ts';
+import { createAccessKey, putService } from '../../../src/store/services.ts';
+import { bytesOf, downloadService, feedFor, startHub, writeBytes, type Hub } from './hub.ts';
+import { atomDir } from './hub.ts';
+
+const SIZE = 50 * 1024 * 1024;
+const LAST_MODIFIED = 'Tue, 01 Apr 2025 10:00:00 GMT';
+
+/** A file server route: Range honoured (`ranges`) or ignored, with the headers a download carries. */
+function bigFile(ranges: boolean) {
+  return async (req: { headers: Record<string, string | string[] | undefined> }, res: import('node:http').ServerResponse) => {
+    const headers = { 'content-type': 'application/zip', etag: '"v1"', 'last-modified': LAST_MODIFIED,
+      'content-disposition': 'attachment; filename="big.zip"', ...(ranges ? { 'accept-ranges': 'bytes' } : {}) };
+    const m = ranges ? /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? '')) : null;
+    if (m) {
+      const start = Number(m[1]);
+      const end = m[2] ? Number(m[2]) : SIZE - 1;
+      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${SIZE}`, 'content-length': end - start + 1 });
+      return writeBytes(res, start, end);
+    }
+    res.writeHead(200, { ...headers, 'content-length': SIZE });
+    return writeBytes(res, 0, SIZE - 1);
+  };
+}
+
+describe.each(backends)('download proxy on $name', (backend) => {
+  const store = useStore(backend, import.meta.url);
+  let up: TestServer;
+  let evil: TestServer;
+  let hub: Hub;
+
+  beforeAll(async () => {
+    up = await startTestServer();
+    evil = await startTestServer([{ path: /.*/, handler: reply(200, 'you should not be here') }]);
+  });
+  afterAll(async () => {
+    await up.close();
+    await evil.close();
+  });
+  afterEach(async () => {
+    expect(up.unexpected).toEqual([]);
+    expect(evil.requests).toEqual([]);
+    up.requests.length = 0;
+    up.routes.length = 0;
+    await hub?.close();
+  });
+
+  async function serviceAt(feedPath: string, over = {}) {
+    hub = await startHub(store.db);
+    const def = downloadService(`${up.url}${feedPath}`, over);
+    await putService(store.db, def);
+    return def;
+  }
+
+  it('rewrites the service feed and the dataset feeds so that every upstream link leads through the hub', async () => {
+    up.routes.push(
+      { path: '/download/en.xml', handler: (_q, res) => { res.writeHead(200, { 'content-type': 'application/atom+xml' }); res.end(feedFor('inspire-tg-service-feed.xml', up.url)); } },
+      // A dataset feed served as plain XML: the root element decides.
+      { path: '/data/waternetwork_feed.xml', handler: (_q, res) => { res.writeHead(200, { 'content-type': 'text/xml' }); res.end(feedFor('inspire-tg-dataset-feed.xml', up.url)); } },
+    );
+    const def = await serviceAt('/download/en.xml');
+    const res = await fetch(`${hub.url}/download/${def.id}`, { headers: { authorization: 'Bearer secret', cookie: 'session=1' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const feed = await res.text();
+    const hrefs = [...feed.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    expect(hrefs.filter((h) => h.startsWith(up.url))).toEqual([]);
+    expect(hrefs).toContain(`${hub.url}/download/${def.id}`);
+    const datasetFeed = `${hub.url}/download/${def.id}/-/data/waternetwork_feed.xml`;
+    expect(hrefs).toContain(datasetFeed);
+    // Following the rewritten link: the dataset feed, rewritten too.
+    const ds = await (await fetch(datasetFeed)).text();
+    expect(ds).toContain(`href="${hub.url}/download/${def.id}/-/data/abc/waternetwork_25832.gml"`);
+    expect(ds).not.toContain(up.url);
+    // The client's credentials never went upstream.
+    for (const r of up.requests) {
+      expect(r.headers.authorization).toBeUndefined();
+      expect(r.headers.cookie).toBeUndefined();
+      expect(r.headers['user-agent']).toMatch(/^moisson\//);
+    }
+    expect(hub.usage.map((u) => [u.service, u.status])).toEqual([[def.id, 200], [def.id, 200]]);
+  });
+
+  it('streams a 50 MB file whole, with its headers, without holding it in memory', async () => {
+    up.routes.push({ path: '/files/big.zip', handler: bigFile(true) });
+    const def = await serviceAt('/feed.xml');
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
+    const res = await fetch(`${hub.url}/download/${def.id}/-/files/big.zip`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(SIZE));
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="big.zip"');
+    expect(res.headers.get('etag')).toBe('"v1"');
+    expect(res.headers.get('last-modified')).toBe(LAST_MODIFIED);
+    expect(res.headers.get('accept-ranges')).toBe('bytes');
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of res.body!) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    clearInterval(sampler);
+    expect(size).toBe(SIZE);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(bytesOf(0, SIZE - 1)).digest('hex'));
+    const growth = (peak - base) / 1024 / 1024;
+    console.log(`download of ${SIZE / 1024 / 1024} MB through the hub: peak RSS growth ${growth.toFixed(1)} MB (upstream, hub and client in one process)`);
+    // Buffering the file would add at least its 50 MB; streaming stays far below.
+    expect(growth).toBeLessThan(40);
+    expect(hub.usage.at(-1)).toMatchObject({ service: def.id, status: 200, bytes: SIZE });
+  });
+
+  it('passes Range and If-Range upstream and the 206 back; a range the upstream ignores comes back as its 200', async () => {
+    up.routes.push({ path: '/files/big.zip', handler: bigFile(true) }, { path: '/files/plain.zip', handler: bigFile(false) });
+    const def = await serviceAt('/feed.xml');
+    const res = await fetch(`${hub.url}/download/${def.id}/-/files/big.zip`, { headers: { range: 'bytes=1048570-1048585', 'if-range': '"v1"' } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe(`bytes 1048570-1048585/${SIZE}`);
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytesOf(1048570, 1048585))).toBe(true);
+    expect(up.requests[0].headers.range).toBe('bytes=1048570-1048585');
+    expect(up.requests[0].headers['if-range']).toBe('"v1"');
+    const whole = await fetch(`${hub.url}/download/${def.id}/-/files/plain.zip`, { headers: { range: 'bytes=0-9' } });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-length')).toBe(String(SIZE));
+    await whole.body!.cancel();
+  });
+
+  it('answers upstream errors in JSON naming the service and the host: 404, 502, 504', async () => {
+    up.routes.push(
+      { path: '/gone.zip', handler: reply(404, 'no') },
+      { path: '/broken.zip', handler: reply(500, 'boom') },
+      { path: '/slow.zip', handler: () => { /* never answers */ } },
+    );
+    const def = await serviceAt('/feed.xml', { politeness: { concurrency: 4, timeoutMs: 400, maxBytes: 1e9 } });
+    const host = new URL(up.url).host;
+    for (const [p, status, code] of [['/gone.zip', 404, 'not_found'], ['/broken.zip', 502, 'upstream_unavailable'], ['/slow.zip', 504, 'upstream_timeout']] as const) {
+      const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
+      expect(res.status).toBe(status);
+      const body = await res.json() as { error: string; message: string };
+      expect(body.error).toBe(code);
+      expect(body.message).toContain(def.id);
+      expect(body.message).toContain(host);
+    }
+    const unknown = await fetch(`${hub.url}/download/nope/-/x`);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json() as { error: string }).error).toBe('service_not_found');
+  });
+
+  it('never reaches another host: crafted paths stay on the registered origin, redirects away are refused', async () => {
+    const evilHost = new URL(evil.url).host;
+    up.routes.push(
+      { path: '/away', handler: reply(302, '', { location: `${evil.url}/stolen` }) },
+      { path: /.*/, handler: reply(404, 'not here') },
+    );
+    const def = await serviceAt('/feed.xml');
+    const crafted = [`//${evilHost}/x`, `/%2F%2F${evilHost}/x`, `/http://${evilHost}/x`, `/@${evilHost}/x`, `/%5C%5C${evilHost}/x`,
+      `/..%2F..%2F${evilHost}`, `/%40${evilHost}`, `/x?url=${encodeURIComponent(evil.url)}`];
+    for (const p of crafted) {
+      const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
+      expect([404], p).toContain(res.status);
+    }
+    expect(up.requests.length).toBe(crafted.length);
+    const away = await fetch(`${hub.url}/download/${def.id}/-/away`);
+    expect(away.status).toBe(502);
+    expect((await away.json() as { error: string }).error).toBe('upstream_refused');
+  });
+
+  it('asks restricted services for a key, accepts it in the query, and never forwards it', async () => {
+    up.routes.push({ path: '/files/a.gml', handler: file(`${atomDir}/inspire-tg-dataset-feed.xml`, 'application/gml+xml') });
+    const def = await serviceAt('/feed.xml', { access: 'restricted' });
+    const denied = await fetch(`${hub.url}/download/${def.id}/-/files/a.gml`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toBe(`Basic realm="moisson ${def.id}"`);
+    const { key, secret } = await createAccessKey(store.db, 'test', [def.id]);
+    const ok = await fetch(`${hub.url}/download/${def.id}/-/files/a.gml?v=1&key=${secret}`);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    expect(up.requests.map((r) => r.url)).toEqual(['/files/a.gml?v=1']);
+    expect(hub.usage.at(-1)).toMatchObject({ service: def.id, key: key.id, status: 200 });
+  });
+});
