@@ -6,7 +6,11 @@
  *
  * A publisher: request in, `{status, headers, body}` out; it knows nothing of koa.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+/** zlib's gzip in libuv's thread pool: ~1.5 ms per fresh 130 KB answer off the event loop. */
+const gzipAsync = promisify(gzip);
 import { LRUCache } from 'lru-cache';
 import { HubError, toHubError } from '../../errors.ts';
 import { findQueryable } from '../../../mappings/queryables.ts';
@@ -174,7 +178,7 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
     if (soap) return xml(200, soapEnvelope(body.toString('utf8'), false));
     // A kept answer travels compressed to clients that accept gzip (OWSLib, udata and GeoNetwork do).
     if (typeof answer !== 'string' && !Buffer.isBuffer(answer) && req.acceptsGzip) {
-      answer.gzip ??= gzipSync(answer.xml, { level: 6 });
+      answer.gzip ??= await gzipAsync(answer.xml, { level: 6 });
       return { status: 200, headers: { ...XML_HEADERS, 'content-encoding': 'gzip', vary: 'Accept-Encoding' }, body: answer.gzip };
     }
     return xml(200, body);
