@@ -165,7 +165,9 @@ describe.each(backends)('download mirror on $name', (backend) => {
     const part = await fetch(file, { headers: { range: 'bytes=0-99' } });
     expect(part.headers.get('x-moisson-mirror')).toBe('miss');
     await body(part);
-    for (let i = 0; i < 100 && copies(hub).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // The fill ends by renaming the data into place, then its sidecar (store.commit): wait for both.
+    const committed = () => copies(hub).length === 1 && existsSync(`${copies(hub)[0]}.json`);
+    for (let i = 0; i < 100 && !committed(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(copies(hub)).toHaveLength(1);
     const hit = await fetch(file, { headers: { range: 'bytes=100-199' } });
     expect(hit.headers.get('x-moisson-mirror')).toBe('hit');
