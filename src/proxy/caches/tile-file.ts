@@ -9,7 +9,7 @@
  * Writes go to a temporary file in the same folder, then rename(2): readers see the old tile or the new one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 
@@ -78,6 +78,34 @@ export async function removeTile(file: string): Promise<void> {
   await rm(file, { force: true });
 }
 
+/** An open tile file's metadata, where its bytes start, and its first bytes as read (part of the body, often all). */
+interface TileHead {
+  meta: TileMeta;
+  size: number;
+  /** The file's mtime: when the tile was fetched or last revalidated. */
+  fetchedAt: number;
+  bodyStart: number;
+  first: Buffer;
+}
+
+/** Reads the prefix and metadata header of an open tile file (one read when the header fits in FIRST_READ). */
+async function readHead(fh: FileHandle): Promise<TileHead | null> {
+  const st = await fh.stat();
+  let first = Buffer.allocUnsafe(Math.min(st.size, FIRST_READ));
+  const { bytesRead } = await fh.read(first, 0, first.length, 0);
+  first = first.subarray(0, bytesRead);
+  if (bytesRead < PREFIX || !first.subarray(0, 4).equals(MAGIC)) return null;
+  const bodyStart = PREFIX + first.readUInt32BE(4);
+  if (bodyStart > st.size) return null;
+  let header = first.subarray(PREFIX, Math.min(bodyStart, bytesRead));
+  if (bodyStart > bytesRead) {
+    header = Buffer.allocUnsafe(bodyStart - PREFIX);
+    await fh.read(header, 0, header.length, PREFIX);
+  }
+  const meta = JSON.parse(header.toString('utf8')) as TileMeta;
+  return { meta, size: st.size - bodyStart, fetchedAt: st.mtimeMs, bodyStart, first: first.subarray(Math.min(bodyStart, bytesRead)) };
+}
+
 /** Reads a tile's metadata and, when small enough, its bytes; null when absent or unreadable (then refetched). */
 export async function readTile(file: string, bufferLimit: number): Promise<DiskTile | null> {
   let fh;
@@ -87,22 +115,15 @@ export async function readTile(file: string, bufferLimit: number): Promise<DiskT
     return null;
   }
   try {
-    const st = await fh.stat();
-    const first = Buffer.allocUnsafe(Math.min(st.size, FIRST_READ));
-    const { bytesRead } = await fh.read(first, 0, first.length, 0);
-    if (bytesRead < PREFIX || !first.subarray(0, 4).equals(MAGIC)) return null;
-    const headerEnd = PREFIX + first.readUInt32BE(4);
-    if (headerEnd > bytesRead) return null;
-    const meta = JSON.parse(first.subarray(PREFIX, headerEnd).toString('utf8')) as TileMeta;
-    const size = st.size - headerEnd;
+    const head = await readHead(fh);
+    if (!head) return null;
     let body: Buffer | null = null;
-    if (size <= bufferLimit) {
-      body = Buffer.allocUnsafe(size);
-      const inFirst = Math.min(size, bytesRead - headerEnd);
-      first.copy(body, 0, headerEnd, headerEnd + inFirst);
-      if (inFirst < size) await fh.read(body, inFirst, size - inFirst, headerEnd + inFirst);
+    if (head.size <= bufferLimit) {
+      body = Buffer.allocUnsafe(head.size);
+      const inFirst = head.first.copy(body, 0);
+      if (inFirst < head.size) await fh.read(body, inFirst, head.size - inFirst, head.bodyStart + inFirst);
     }
-    return { meta, fetchedAt: st.mtimeMs, size, body };
+    return { meta: head.meta, fetchedAt: head.fetchedAt, size: head.size, body };
   } catch {
     return null;
   } finally {
@@ -122,15 +143,9 @@ export async function streamTile(file: string): Promise<{ meta: TileMeta; size: 
     return null;
   }
   try {
-    const st = await fh.stat();
-    const prefix = Buffer.alloc(PREFIX);
-    await fh.read(prefix, 0, PREFIX, 0);
-    if (!prefix.subarray(0, 4).equals(MAGIC)) throw new Error('not a tile file');
-    const header = Buffer.alloc(prefix.readUInt32BE(4));
-    await fh.read(header, 0, header.length, PREFIX);
-    const meta = JSON.parse(header.toString('utf8')) as TileMeta;
-    const start = PREFIX + header.length;
-    return { meta, size: st.size - start, stream: fh.createReadStream({ start, autoClose: true }) };
+    const head = await readHead(fh);
+    if (!head) throw new Error('not a tile file');
+    return { meta: head.meta, size: head.size, stream: fh.createReadStream({ start: head.bodyStart, autoClose: true }) };
   } catch {
     await fh.close();
     return null;
