@@ -8,6 +8,9 @@
  *
  *   N=10000,100000 SECONDS=10 CONCURRENCY=32 THREADS=2 DATABASE_URL=postgres://… [BACKENDS=pg|pglite] npm run bench:csw
  *
+ * KINDS='iso, random;dcat' measures only the kinds whose names contain one of those (';' between); HUB_PROF=/tmp/prof writes the
+ * hub's CPU profile (node --cpu-prof) when it exits.
+ *
  * Why wrk: the earlier load generator was Node's fetch in this process; on 2 cores the JS clients took the CPU
  * the hub needed (the static floor alone showed p95 78 ms), so the figures measured the client as much as the
  * hub. CLIENT=fetch still runs that client, to compare.
@@ -53,7 +56,8 @@ async function startHub(n: number, backend: 'pglite' | 'pg'): Promise<Hub> {
     env.DATA_DIR = path.join(os.tmpdir(), `moisson-bench-csw2-${n}`);
   }
   const child = fork(path.join(here, 'lib', 'hub-main.ts'), [String(n), fixtures], {
-    cwd: root, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // HUB_PROF=dir writes the hub's V8 CPU profile there (node --cpu-prof), to see where its time goes.
+    cwd: root, env, execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   process.once('exit', () => child.kill());
   const ready = await new Promise<{ url: string; fillSeconds: number }>((resolve, reject) => {
@@ -169,7 +173,12 @@ function kinds(n: number): Kind[] {
 async function benchOne(n: number, backend: 'pglite' | 'pg', clientName: string): Promise<void> {
   const hub = await startHub(n, backend);
   const rows: [string, WrkFigures, string?][] = [];
-  for (const kind of kinds(n)) rows.push([kind.name, ...await measure(hub.url, kind)]);
+  // KINDS='iso, random pages;byid' (substrings of the names, case-insensitive, ';' between) measures those kinds only.
+  const only = process.env.KINDS?.toLowerCase().split(';');
+  for (const kind of kinds(n)) {
+    if (only && !only.some((k) => kind.name.toLowerCase().includes(k))) continue;
+    rows.push([kind.name, ...await measure(hub.url, kind)]);
+  }
   const stats = await hub.stats();
   await hub.close();
   console.log(`\n## ${n.toLocaleString('en')} records, ${backend} (fill ${hub.fillSeconds.toFixed(0)} s; ${CONCURRENCY} clients, ${SECONDS} s each; hub peak RSS ${Math.round(stats.maxRss / 2 ** 20)} MB)\n`);
