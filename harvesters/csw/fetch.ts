@@ -36,11 +36,17 @@ export interface FetchedPage extends GetRecordsPage {
   fetchedAt: string;
 }
 
-/** Fetches and reads one GetRecords page, whose first record is at `start`; throws FetchError or CswResponseError. */
-export async function fetchPage(req: PageRequest, start: number, ctx: HarvestContext): Promise<FetchedPage> {
+/**
+ * Fetches and reads one GetRecords page, whose first record is at `start`; throws FetchError or CswResponseError.
+ * `signal` (default: the run's) aborts the request; `onFetched` is called once the bytes are in, before they are read.
+ */
+export async function fetchPage(
+  req: PageRequest, start: number, ctx: HarvestContext, opts: { signal?: AbortSignal; onFetched?: () => void } = {},
+): Promise<FetchedPage> {
   const headers: Record<string, string> = { accept: 'application/xml, text/xml;q=0.9' };
   if (req.body !== undefined) headers['content-type'] = 'application/xml; charset=utf-8';
-  const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: ctx.signal });
+  const res = await ctx.http.fetch({ url: req.url, method: req.method, headers, body: req.body, signal: opts.signal ?? ctx.signal });
+  opts.onFetched?.();
   // Record trees are built with the split when the records will mostly be new (a first harvest), see split.ts;
   // in a worker thread when the orchestrator lends one, so that they are mapped there.
   const trees = (ctx.stored ?? 0) === 0;

@@ -9,7 +9,8 @@
 import type { RawDocument } from '../../mappings/types.ts';
 import { FetchError } from '../http.ts';
 import { HarvestError, throwIfAborted, type HarvestContext, type Harvester, type SourceDef } from '../types.ts';
-import { fetchCapabilities, fetchPage, pageRequest, reasonOf, retryable, toHarvestError, type FetchedPage, type PageRequest } from './fetch.ts';
+import { fetchCapabilities, reasonOf, retryable, toHarvestError, type FetchedPage, type PageRequest } from './fetch.ts';
+import { PageFlights } from './flights.ts';
 import { afterFailure, afterPage, finalCheck, startPaging, type Paging } from './paging.ts';
 import { planHarvest, type CswOptions, type HarvestPlan } from './plan.ts';
 import { endpointBase, parseSourceConstraint } from './requests.ts';
@@ -100,43 +101,37 @@ interface Listing {
   failures: number;
 }
 
-/** A page request in flight: its outcome is kept, never thrown, until the loop reads it. */
-interface InFlight {
-  req: PageRequest;
-  start: number;
-  result: Promise<{ page: FetchedPage } | { err: unknown }>;
-}
-
-function request(l: Listing, ctx: HarvestContext): InFlight {
-  const q = { ...l.plan.query, startPosition: l.paging.start, maxRecords: l.paging.size };
-  const req = pageRequest(l.plan.method, l.plan.url, q);
-  return { req, start: q.startPosition, result: fetchPage(req, q.startPosition, ctx).then((page) => ({ page }), (err: unknown) => ({ err })) };
-}
-
 /**
- * The paging loop. The next page is asked for as soon as this one is read, before its records are yielded:
- * the server prepares it while this process maps and stores (requests stay one at a time).
+ * The paging loop. The next page is asked for as soon as this one is read, before its records are yielded, and
+ * the one after it as soon as the next one's bytes are in (flights.ts): the server prepares a page while this
+ * process reads one and stores another.
  */
 async function* listRecords(plan: HarvestPlan, ctx: HarvestContext): AsyncGenerator<RawDocument> {
   const l: Listing = { plan, paging: startPaging(plan.pageSize), seen: new Set(), duplicates: 0, yielded: 0, skipped: 0, first: true, failures: 0 };
-  let next: InFlight | undefined;
-  while (!l.paging.done) {
-    throwIfAborted(ctx.signal);
-    const current = next ?? request(l, ctx);
-    next = undefined;
-    const outcome = await current.result;
-    if ('err' in outcome) {
-      onFailure(l, outcome.err, current.req, ctx);
-      continue;
+  const flights = new PageFlights(() => l.plan, ctx);
+  try {
+    let current = flights.take(l.paging.start, l.paging.size);
+    while (!l.paging.done) {
+      throwIfAborted(ctx.signal);
+      const outcome = await current.result;
+      if ('err' in outcome) {
+        onFailure(l, outcome.err, current.req, ctx);
+        current = flights.take(l.paging.start, l.paging.size);
+        continue;
+      }
+      const { page } = outcome;
+      l.first = false;
+      l.failures = 0;
+      l.paging = afterPage(l.paging, { matched: page.matched, nextRecord: page.nextRecord, count: page.records.length });
+      if (l.paging.matched !== undefined) ctx.total = flights.matched = l.paging.matched;
+      flights.step = page.records.length;
+      report(l.paging, ctx, current.req.url);
+      const read = current;
+      if (!l.paging.done && !ctx.signal.aborted) current = flights.take(l.paging.start, l.paging.size);
+      yield* pageDocuments(l, page, read.req, read.start);
     }
-    const { page } = outcome;
-    l.first = false;
-    l.failures = 0;
-    l.paging = afterPage(l.paging, { matched: page.matched, nextRecord: page.nextRecord, count: page.records.length });
-    if (l.paging.matched !== undefined) ctx.total = l.paging.matched;
-    report(l.paging, ctx, current.req.url);
-    if (!l.paging.done && !ctx.signal.aborted) next = request(l, ctx);
-    yield* pageDocuments(l, page, current.req, current.start);
+  } finally {
+    flights.drop();
   }
   finish(l, ctx);
 }
