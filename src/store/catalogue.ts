@@ -39,7 +39,7 @@ async function bumpGeneration(db: Db): Promise<void> {
 
 /** The catalogue's generation: it changes with every write, so anything derived from a query may be cached. */
 export async function catalogueGeneration(db: Db): Promise<number> {
-  const r = await db.query<{ generation: number }>('SELECT generation FROM catalogue_state');
+  const r = await db.query<{ generation: number }>('SELECT generation FROM catalogue_state', [], { prepare: true });
   return Number(r.rows[0]?.generation ?? 0);
 }
 
@@ -339,6 +339,8 @@ async function readPage(
        JOIN catalogue c ON c.record_id = k.record_id${join}
        ORDER BY ${order}) p ON true`,
     [...pageWhere.params, Math.max(0, q.limit), skip],
+    // The unfiltered listing (what harvesters of the hub walk) comes in a handful of texts: planned once.
+    { prepare: where.sql === ALL.sql },
   );
   const generation = Number(r.rows[0]?.generation ?? 0);
   const rows = r.rows.filter((row) => row.record_id !== null);

@@ -18,9 +18,18 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+/** How a query runs. */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each connection (pg: a named statement, parsed and planned once, then
+   * bound and executed): for hot queries whose text comes from a small set. Ignored by PGlite.
+   */
+  prepare?: boolean;
+}
+
 export interface Db {
   readonly kind: 'pglite' | 'pg';
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** Runs fn in a transaction (nested calls reuse the outer transaction). */
@@ -47,7 +56,7 @@ export interface StoreOptions {
 
 /** One connection (or the transaction's connection) as an adapter exposes it. */
 export interface Connection {
-  query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
   exec(sql: string): Promise<void>;
 }
 
@@ -80,7 +89,7 @@ export function dbFromDriver(driver: Driver, onClose: () => Promise<void> = asyn
 
   const root: Db = {
     kind: driver.kind,
-    query: (text, values) => (current()?.db ?? driver).query(text, values),
+    query: (text, values, opts) => (current()?.db ?? driver).query(text, values, opts),
     exec: (sql) => (current()?.db ?? driver).exec(sql),
     tx(fn) {
       const active = current();
@@ -115,7 +124,7 @@ function txDb(kind: Db['kind'], conn: Connection, isDone: () => boolean): Db {
   };
   const self: Db = {
     kind,
-    query: async (text, values) => live().query(text, values),
+    query: async (text, values, opts) => live().query(text, values, opts),
     exec: async (sql) => live().exec(sql),
     tx: (fn) => fn(self),
     close: async () => {

@@ -93,4 +93,20 @@ describe.each(backends)('Db seam on $name', (backend) => {
       expect((await store.db.query<{ id: string }>('SELECT id FROM sources')).rows).toEqual([{ id: 'b' }]);
     });
   });
+
+  describe('prepared queries', () => {
+    it('gives the same rows prepared or not, and on PostgreSQL keeps the statement on the connection', async () => {
+      await store.db.query(`INSERT INTO sources (id, type, url) VALUES ('a', 'csw', 'u'), ('b', 'csw', 'v')`);
+      const text = 'SELECT id, url FROM sources WHERE url = $1 ORDER BY id';
+      await store.db.tx(async (t) => {
+        for (const url of ['u', 'v', 'w']) {
+          expect((await t.query(text, [url], { prepare: true })).rows).toEqual((await t.query(text, [url])).rows);
+        }
+        if (backend.name !== 'pg') return;
+        // One connection in a transaction: its prepared statements are there to see.
+        const statements = await t.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+        expect(statements.rows.map((r) => r.statement)).toContain(text);
+      });
+    });
+  });
 });

@@ -2,8 +2,9 @@
  * PostgreSQL adapter over a pg.Pool. A `schema` option confines the store to one schema (created if
  * missing) through the search_path of every pooled connection: tests give each file its own schema.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Connection, Driver, QueryResult, StoreLogger } from '../db.ts';
+import type { Connection, Driver, QueryOptions, QueryResult, StoreLogger } from '../db.ts';
 
 const INT8 = 20;
 
@@ -26,10 +27,29 @@ function checkSchemaName(schema: string): string {
   return schema;
 }
 
+/**
+ * Statement names of prepared queries, by text. A name is derived from the text (a name must always mean the
+ * same text on a connection); past MAX_PREPARED distinct texts, further ones run unprepared, so that a caller
+ * preparing texts from an open set cannot fill every connection with statements.
+ */
+const prepared = new Map<string, string>();
+const MAX_PREPARED = 256;
+
+function statementName(text: string, opts?: QueryOptions): string | undefined {
+  if (!opts?.prepare) return undefined;
+  let name = prepared.get(text);
+  if (!name && prepared.size < MAX_PREPARED) {
+    name = `moisson_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    prepared.set(text, name);
+  }
+  return name;
+}
+
 function connection(client: pg.Pool | pg.PoolClient): Connection {
   return {
-    async query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-      const r = await client.query(text, values);
+    async query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      const name = statementName(text, opts);
+      const r = name ? await client.query({ name, text, values }) : await client.query(text, values);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql: string): Promise<void> {
