@@ -9,8 +9,13 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
-/** zlib's gzip in libuv's thread pool: ~1.5 ms per fresh 130 KB answer off the event loop. */
+/** zlib's gzip in libuv's thread pool, off the event loop. */
 const gzipAsync = promisify(gzip);
+/**
+ * Level 1, nginx's default: 0.4 ms for a 120 KB page of ten ISO records against 1 ms at level 6, for 20 KB
+ * instead of 15 KB. Every page a harvester walks is compressed once and sent once: the CPU matters more.
+ */
+const GZIP_LEVEL = 1;
 import { LRUCache } from 'lru-cache';
 import { HubError, toHubError } from '../../errors.ts';
 import { findQueryable } from '../../../mappings/queryables.ts';
@@ -178,7 +183,7 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
     if (soap) return xml(200, soapEnvelope(body.toString('utf8'), false));
     // A kept answer travels compressed to clients that accept gzip (OWSLib, udata and GeoNetwork do).
     if (typeof answer !== 'string' && !Buffer.isBuffer(answer) && req.acceptsGzip) {
-      answer.gzip ??= await gzipAsync(answer.xml, { level: 6 });
+      answer.gzip ??= await gzipAsync(answer.xml, { level: GZIP_LEVEL });
       return { status: 200, headers: { ...XML_HEADERS, 'content-encoding': 'gzip', vary: 'Accept-Encoding' }, body: answer.gzip };
     }
     return xml(200, body);
