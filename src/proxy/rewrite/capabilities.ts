@@ -10,11 +10,14 @@
  * - character data that is one URL on the upstream's origin (ows:Constraint values, inspire_common:URL…), except
  *   in elements that hold names or identifiers.
  *
- * The document is never held whole: a 1.5 MB WMTS capabilities (swisstopo) goes through in chunks.
+ * The document is never held whole: a 1.5 MB WMTS capabilities (swisstopo) goes through in chunks. The
+ * upstream paths it now points at through `/-/` are reported to a PathRecorder (paths.ts), and the document
+ * reported complete once it has been read to its end.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
 import { sniffEncoding, DECLARATION_WINDOW } from './encoding.ts';
+import type { PathRecorder } from './paths.ts';
 import type { UrlRewriter } from './urls.ts';
 import { cdata, escapeText, isSchemaLocation, isXlink, startTag, xmlDeclaration } from './xml-out.ts';
 
@@ -118,9 +121,10 @@ export class CapabilitiesWriter {
 /**
  * A byte stream transform: the capabilities in any encoding in, the rewritten document in UTF-8 out. The
  * encoding is read from the first bytes (BOM or XML declaration), which are held until enough have arrived.
+ * With `paths`, the `/-/` paths of the document are recorded there.
  */
-export function capabilitiesRewriter(rw: UrlRewriter): Transform {
-  const writer = new CapabilitiesWriter(rw);
+export function capabilitiesRewriter(rw: UrlRewriter, paths?: PathRecorder): Transform {
+  const writer = new CapabilitiesWriter(paths ? rw.reporting((p) => paths.seen(p)) : rw);
   let decoder: TextDecoder | undefined;
   let held: Buffer[] = [];
   let heldBytes = 0;
@@ -150,6 +154,7 @@ export function capabilitiesRewriter(rw: UrlRewriter): Transform {
         if (!decoder) feed(this, Buffer.concat(held));
         const out = writer.write(decoder!.decode()) + writer.end();
         if (out) this.push(Buffer.from(out, 'utf8'));
+        paths?.complete();
         done();
       } catch (err) {
         done(err as Error);

@@ -14,6 +14,9 @@
  * - any other URL on another host (a catalogue's MetadataURL, the provider's web site) stays as it is: the hub
  *   reaches registered origins only, and such links are for the reader, not for the GIS client.
  *
+ * Every upstream path sent under `/-/` is told to the context's `seen` (the capabilities rewriter records them:
+ * paths.ts), since `/-/` forwards only what the hub's documents point at.
+ *
  * Templates (`{TileMatrix}`…) are rewritten as text: the path and query are copied verbatim, never through
  * `URL`, which would percent-encode the braces.
  */
@@ -27,6 +30,8 @@ export interface RewriteContext {
   serviceId: string;
   /** The access key the client passed as a query parameter: carried into every hub URL. */
   key?: string;
+  /** Told the upstream path (verbatim) of every URL rewritten under `/-/` (paths.ts records them). */
+  seen?: (upstreamPath: string) => void;
 }
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
@@ -74,7 +79,7 @@ export class UrlRewriter {
   private readonly registeredParams: Set<string>;
   private readonly keyParam: string;
 
-  constructor(ctx: RewriteContext) {
+  constructor(private readonly ctx: RewriteContext) {
     const u = new URL(ctx.upstream);
     const origin = split(u.href);
     if (!origin) throw new Error(`UrlRewriter: the registered URL ${ctx.upstream} is not an http(s) URL`);
@@ -83,6 +88,11 @@ export class UrlRewriter {
     this.registeredParams = paramNames(u.search);
     this.endpoint = `${ctx.hubBase.replace(/\/+$/, '')}/ows/${encodeURIComponent(ctx.serviceId)}`;
     this.keyParam = ctx.key ? `key=${encodeURIComponent(ctx.key)}` : '';
+  }
+
+  /** The same rewriter, telling `seen` the upstream path of every URL it sends under `/-/`. */
+  reporting(seen: (upstreamPath: string) => void): UrlRewriter {
+    return new UrlRewriter({ ...this.ctx, seen });
   }
 
   /** True when `raw` is an absolute URL on the registered origin (or one of its spellings). */
@@ -96,7 +106,9 @@ export class UrlRewriter {
     if (!this.sameOrigin(s)) return undefined;
     const { path, query, fragment } = parts(s!.rest);
     if (normalisePath(path) === this.path) return this.kvp(query, fragment);
-    return `${this.endpoint}/-${path.startsWith('/') ? path : `/${path}`}${this.withKey(query)}${fragment}`;
+    const upstreamPath = path.startsWith('/') ? path : `/${path}`;
+    this.ctx.seen?.(upstreamPath);
+    return `${this.endpoint}/-${upstreamPath}${this.withKey(query)}${fragment}`;
   }
 
   /** An operation endpoint (DCP): the hub's URL for it whatever its host (see the module comment). */

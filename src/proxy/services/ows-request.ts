@@ -50,7 +50,8 @@ export function kvpTarget(registered: string, querystring: string): URL {
 /**
  * The upstream URL of a path under `/ows/{service}/-/`: the registered origin with that path (still
  * percent-encoded as received) and the client's query. The path is set on a URL of the registered origin, so
- * `//other.host/…` or `/..` can only ever name a path of that origin; upstream.ts checks the origin again.
+ * `//other.host/…` or `/..` can only ever name a path of that origin; upstream.ts checks the origin again, and
+ * ows-paths.ts decides on the resulting path whether it may be asked for at all.
  */
 export function pathTarget(registered: string, rawPath: string, querystring: string): URL {
   const url = new URL(new URL(registered).origin);

@@ -17,6 +17,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { decodedBody, type UpstreamResponse } from '../clients/upstream.ts';
 import { capabilitiesRewriter } from '../rewrite/capabilities.ts';
+import type { PathRecorder } from '../rewrite/paths.ts';
 import { peekRoot, replay, withRewrittenRoot, type PeekedRoot } from '../rewrite/root.ts';
 import type { UrlRewriter } from '../rewrite/urls.ts';
 import { firstExceptionCode, isExceptionRoot, statusForExceptionCode } from './ows-exception.ts';
@@ -38,6 +39,8 @@ export interface RelayOptions {
   head: boolean;
   /** Read the body as XML whatever its media type (capabilities asked for: some servers label them text/plain). */
   expectXml?: boolean;
+  /** Where the `/-/` paths of a capabilities document are recorded (what `/ows/{service}/-/` may forward). */
+  paths?: PathRecorder;
 }
 
 export interface Relayed {
@@ -79,7 +82,7 @@ export async function relay(res: UpstreamResponse, opts: RelayOptions): Promise<
   delete headers.etag; // the representation is the hub's (its URLs), not the upstream's
   const capabilities = root !== undefined && CAPABILITIES_ROOTS.has(root);
   const rewritten: [Readable, ...NodeJS.ReadWriteStream[]] = capabilities
-    ? [Readable.from(replay(peeked)), capabilitiesRewriter(opts.rw)]
+    ? [Readable.from(replay(peeked)), capabilitiesRewriter(opts.rw, opts.paths)]
     : [Readable.from(withRewrittenRoot(peeked, opts.rw))];
   if (capabilities) headers['content-type'] = utf8(headers['content-type']);
   headers.vary = 'Accept-Encoding';

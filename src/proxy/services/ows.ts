@@ -4,12 +4,26 @@
  *   GET  /ows/{service}?<KVP>          forwarded to the registered URL (its own parameters first, the client's
  *                                      after them, `key` removed); capabilities rewritten to hub URLs
  *   POST /ows/{service}                XML requests (WFS GetFeature, WMS POST), body up to 2 MB
- *   GET  /ows/{service}/-/<path>?<q>   any other path on the registered origin: WMTS REST tiles and
- *                                      WMTSCapabilities.xml, legends, styles, schemas — what rewritten documents
- *                                      point at
+ *   GET  /ows/{service}/-/<path>?<q>   another path of the registered origin that the service's documents point
+ *                                      at: WMTS REST tiles and WMTSCapabilities.xml, legends, styles, schemas
  *
  * Every request goes through admit() (gate.ts) first and reaches only the registered origin (upstream.ts).
  * Errors are OGC exception reports in the request's dialect (ows-exception.ts).
+ *
+ * `/-/` is not an open door to the origin: the registered URL carries the hub's upstream credentials
+ * (`upstreamHeaders`), and the same host often serves other APIs. A path is forwarded only when it lies under
+ *   (a) the directory of the registered URL's path (up to and including its last `/`: `/wmts/1.0.0/` for
+ *       `/wmts/1.0.0/WMTSCapabilities.xml`, `/` for `/wmts`), or
+ *   (b) the directory of an upstream URL that the hub rewrote to a `/-/` URL in the service's capabilities (up to
+ *       the last `/` before the first `{` of a template, up to the last `/` of a plain URL), recorded in memory
+ *       per service id and registered URL, at most 1,000 per service (rewrite/paths.ts);
+ * compared case-sensitively on the path as it is sent upstream (WHATWG-parsed: dot segments resolved), in two
+ * readings that must both lie under an allowed directory: segment by segment, each percent-decoded with an
+ * encoded `/` kept inside its segment (so `%2F` never widens a directory), and decoded whole, `/` and `\` as
+ * separators, slashes merged, dot segments (`..`, `..;x`) resolved again (so a decoded `..` never leaves one).
+ * A path outside them, while this process has not read the service's capabilities, has them read once first
+ * (GetCapabilities on the registered URL, ows-paths.ts). Still outside: 403 in the request's dialect, and the
+ * path is never requested upstream.
  */
 import type Koa from 'koa';
 import type Router from '@koa/router';
@@ -18,6 +32,7 @@ import { forwardHeaders, type UpstreamResponse } from '../clients/upstream.ts';
 import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
 import { UrlRewriter } from '../rewrite/urls.ts';
 import { EXCEPTION_MEDIA_TYPE, renderException } from './ows-exception.ts';
+import { OwsPaths } from './ows-paths.ts';
 import { dialectOf, kvpTarget, layerOf, pathTarget, readKvp, type Kvp } from './ows-request.ts';
 import { relay } from './ows-response.ts';
 import { countOnClose } from './ows-usage.ts';
@@ -28,31 +43,38 @@ const MAX_POST_BYTES = 2 * 1024 * 1024;
 /** The part of a raw request path after `/ows/{service}/-` (still percent-encoded). */
 const UPSTREAM_PATH = /^\/ows\/[^/]+\/-(\/.*)$/;
 
-type Target = (admitted: Admitted) => URL;
+/** The upstream URL of a request; throws a HubError when it may not be reached. */
+type Target = (admitted: Admitted) => URL | Promise<URL>;
 
 /** Mounts the /ows routes. */
 export function owsRoutes(router: Router, deps: ProxyDeps): void {
-  router.get('/ows/:service', (ctx) => serve(ctx, deps, (a) => kvpTarget(a.service.url, ctx.querystring)));
-  router.post('/ows/:service', (ctx) => serve(ctx, deps, (a) => kvpTarget(a.service.url, ctx.querystring)));
-  const byPath = (ctx: Koa.Context) =>
-    serve(ctx, deps, (a) => pathTarget(a.service.url, UPSTREAM_PATH.exec(ctx.path)?.[1] ?? '/', ctx.querystring));
+  const paths = new OwsPaths(deps);
+  const byKvp = (ctx: Koa.Context) => serve(ctx, deps, paths, (a) => kvpTarget(a.service.url, ctx.querystring));
+  const byPath = (ctx: Koa.Context) => serve(ctx, deps, paths, async (a) => {
+    const url = pathTarget(a.service.url, UPSTREAM_PATH.exec(ctx.path)?.[1] ?? '/', ctx.querystring);
+    await paths.check(a, url);
+    return url;
+  });
+  router.get('/ows/:service', byKvp);
+  router.post('/ows/:service', byKvp);
   router.get('/ows/:service/-/', byPath);
   router.get('/ows/:service/-/*path', byPath);
 }
 
-async function serve(ctx: Koa.Context, deps: ProxyDeps, target: Target): Promise<void> {
+async function serve(ctx: Koa.Context, deps: ProxyDeps, paths: OwsPaths, target: Target): Promise<void> {
   const kvp = readKvp(ctx.querystring);
   const serviceId = ctx.params.service;
   let admitted: Admitted | undefined;
   try {
     admitted = await admit(deps, serviceId, PROTOCOLS, { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) });
-    const res = await forward(ctx, admitted, target(admitted));
+    const res = await forward(ctx, admitted, await target(admitted));
     const relayed = await relay(res, {
       rw: rewriterFor(deps, admitted, kvp),
       accepts: (encoding) => ctx.acceptsEncodings(encoding, 'identity') === encoding,
       maxBytes: admitted.service.politeness.maxBytes,
       head: ctx.method === 'HEAD',
       expectXml: kvp.get('REQUEST')?.toLowerCase() === 'getcapabilities' || /\.xml$/i.test(ctx.path),
+      paths: paths.documents.recorder(admitted.service.id, admitted.service.url),
     });
     ctx.status = relayed.status;
     ctx.set(relayed.headers);

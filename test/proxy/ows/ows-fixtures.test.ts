@@ -324,7 +324,7 @@ describe.each(backends.slice(0, 1))('/ows/{service} against captured documents (
         res.writeHead(200, { 'content-type': 'text/xml' });
         res.write(caps.subarray(0, 20_000)); // …and never the rest
       } },
-      { path: '/quick', handler: reply(200, PNG as unknown as string, { 'content-type': 'image/png' }) },
+      { path: '/stall/quick', handler: reply(200, PNG as unknown as string, { 'content-type': 'image/png' }) },
     ]);
     await hub.register({ id: 'one', protocol: 'wmts', url: `${up.url}/stall`, politeness: { concurrency: 1, timeoutMs: 4000, maxBytes: 1_000_000 } });
     const controller = new AbortController();
@@ -334,29 +334,34 @@ describe.each(backends.slice(0, 1))('/ows/{service} against captured documents (
     controller.abort();
     // With its only slot still taken, this would wait for the 4 s timeout and fail with 504.
     const t0 = performance.now();
-    const next = await fetch(`${hub.url}/ows/one/-/quick`);
+    const next = await fetch(`${hub.url}/ows/one/-/stall/quick`);
     expect(next.status).toBe(200);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('never reaches another host: crafted paths, encoded characters, the registered parameters, redirects', async () => {
+    const echo = (req: { url: string }, res: import('node:http').ServerResponse) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(req.url); };
     setRoutes([
-      { path: /^\/cgi/, handler: (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(req.url); } },
-      { path: /^\/\//, handler: (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(req.url); } },
-      { path: /^\/redirect/, handler: reply(302, '', { location: `${other.url}/stolen` }) },
-      { path: /^\/(@|%40|%2F|\.\.|127)/i, handler: (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(req.url); } },
+      { path: /^\/cgi\/redirect/, handler: reply(302, '', { location: `${other.url}/stolen` }) },
+      { path: /^\/cgi/, handler: echo },
+      { path: /^\/(\/|@|%40|%2F|\.\.|127)/i, handler: echo },
     ]);
-    await hub.register({ id: 'mapserv', protocol: 'wms', url: `${up.url}/cgi?map=/srv/allowed.map` });
+    await hub.register({ id: 'mapserv', protocol: 'wms', url: `${up.url}/cgi/mapserv?map=/srv/allowed.map` });
     const port = new URL(other.url).port;
     const text = async (path: string) => { const r = await fetch(`${hub.url}${path}`); return [r.status, await r.text()] as const; };
     // The registered map= wins over the client's, whatever its case.
-    expect(await text('/ows/mapserv?MAP=/etc/passwd&SERVICE=WMS')).toEqual([200, '/cgi?map=/srv/allowed.map&SERVICE=WMS']);
-    expect(await text(`/ows/mapserv?SERVICE=WMS&url=${encodeURIComponent(other.url)}`)).toEqual([200, `/cgi?map=/srv/allowed.map&SERVICE=WMS&url=${encodeURIComponent(other.url)}`]);
-    for (const path of [`//127.0.0.1:${port}/x`, `/@127.0.0.1:${port}/x`, `/%2F%2F127.0.0.1:${port}/x`, `/%40127.0.0.1:${port}/x`, `/..%2F..%2F127.0.0.1:${port}/x`]) {
+    expect(await text('/ows/mapserv?MAP=/etc/passwd&SERVICE=WMS')).toEqual([200, '/cgi/mapserv?map=/srv/allowed.map&SERVICE=WMS']);
+    expect(await text(`/ows/mapserv?SERVICE=WMS&url=${encodeURIComponent(other.url)}`)).toEqual([200, `/cgi/mapserv?map=/srv/allowed.map&SERVICE=WMS&url=${encodeURIComponent(other.url)}`]);
+    // Inside the registered directory, crafted paths reach this origin only; outside it (the root here), they are
+    // refused before any request. Either way the other host sees nothing (afterEach).
+    for (const path of [`/cgi//127.0.0.1:${port}/x`, `/cgi/@127.0.0.1:${port}/x`, `/cgi/%2F%2F127.0.0.1:${port}/x`, `/cgi/%40127.0.0.1:${port}/x`]) {
       const [status, body] = await text(`/ows/mapserv/-${path}`);
-      expect([status, body.startsWith('/')]).toEqual([200, true]);
+      expect([status, body.startsWith('/cgi/')]).toEqual([200, true]);
     }
-    const redirected = await fetch(`${hub.url}/ows/mapserv/-/redirect?SERVICE=WMS`);
+    for (const path of [`//127.0.0.1:${port}/x`, `/@127.0.0.1:${port}/x`, `/%2F%2F127.0.0.1:${port}/x`, `/cgi/..%2F..%2F127.0.0.1:${port}/x`]) {
+      expect((await text(`/ows/mapserv/-${path}`))[0]).toBe(403);
+    }
+    const redirected = await fetch(`${hub.url}/ows/mapserv/-/cgi/redirect?SERVICE=WMS`);
     expect(redirected.status).toBe(502);
     expect(await redirected.text()).toContain('outside its registered origin');
   });
