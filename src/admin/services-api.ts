@@ -1,10 +1,12 @@
 /**
  * The admin API of the proxied services (issue 6 §1, §5), mounted under /admin/api by src/admin/api.ts:
  * `GET/POST /services`, `GET/PUT/DELETE /services/{id}`, `GET/POST /keys`, `DELETE /keys/{id}` (revokes),
- * `GET /usage?service=&since=`.
+ * `GET /usage?service=&since=`. Service definitions are shown redacted (upstream header values are secrets):
+ * a PUT that sends '***' back keeps the stored value (src/proxy/services-def.ts).
  */
 import type Router from '@koa/router';
 import { HubError } from '../errors.ts';
+import { redactService } from '../proxy/services-def.ts';
 import type { ServiceOps } from './services-ops.ts';
 
 const PREFIX = '/admin/api';
@@ -17,16 +19,17 @@ function single(value: string | string[] | undefined, name: string): string | un
 
 function serviceCrud(r: Router, ops: ServiceOps): void {
   r.get('/services', async (ctx) => {
-    ctx.body = { services: await ops.listServices() };
+    ctx.body = { services: (await ops.listServices()).map(redactService) };
   });
   r.post('/services', async (ctx) => {
     const { status, service } = await ops.addService(ctx.request.body);
     ctx.status = status === 'created' ? 201 : 200;
     ctx.set('Location', `${PREFIX}/services/${service.id}`);
-    ctx.body = { status, service };
+    ctx.body = { status, service: redactService(service) };
   });
   r.get('/services/:id', async (ctx) => {
-    ctx.body = await ops.showService(ctx.params.id);
+    const { service, usage } = await ops.showService(ctx.params.id);
+    ctx.body = { service: redactService(service), usage };
   });
   r.put('/services/:id', async (ctx) => {
     const body = ctx.request.body;
@@ -37,7 +40,7 @@ function serviceCrud(r: Router, ops: ServiceOps): void {
     }
     const { status, service } = await ops.addService({ ...body, id: ctx.params.id });
     ctx.status = status === 'created' ? 201 : 200;
-    ctx.body = { status, service };
+    ctx.body = { status, service: redactService(service) };
   });
   r.delete('/services/:id', async (ctx) => {
     await ops.removeService(ctx.params.id);

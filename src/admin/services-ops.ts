@@ -11,7 +11,9 @@ import {
   createAccessKey, deleteService, getService, listAccessKeys, listServices, putService, revokeAccessKey, usageOf,
   type AccessKey, type ServiceDef, type UsageRow,
 } from '../store/services.ts';
-import { InvalidServiceError, loadSeedServices, parseService } from '../proxy/services-def.ts';
+import {
+  InvalidServiceError, keepStoredHeaders, loadSeedServices, parseService, type ServiceProblem,
+} from '../proxy/services-def.ts';
 import { forgetProxyCaches } from '../proxy/gate.ts';
 
 export interface SeedImport {
@@ -94,7 +96,9 @@ export function localServiceOps(db: Db, hooks: ServiceOpsHooks = {}): ServiceOps
     async addService(input) {
       let service: ServiceDef;
       try {
-        service = parseService(input);
+        const parsed = parseService(input);
+        // A definition read through the admin API carries '***' for each upstream header: those keep their values.
+        service = keepStoredHeaders(parsed, await getService(db, parsed.id));
       } catch (err) {
         asServiceError(err);
       }
@@ -140,9 +144,23 @@ export function readSeedServices(dir: string): ServiceDef[] {
 /** Stores validated seed services; with `keepExisting`, services already in the store are left as admins set them. */
 export async function storeSeedServices(db: Db, defs: ServiceDef[], opts: { keepExisting?: boolean } = {}): Promise<SeedImport> {
   const result: SeedImport = { created: [], updated: [], kept: [] };
-  for (const def of defs) {
-    if (opts.keepExisting && (await getService(db, def.id))) result.kept.push(def.id);
-    else result[(await putService(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
+  const toStore: ServiceDef[] = [];
+  const problems: ServiceProblem[] = [];
+  // Seeds take the admin input's path: '***' keeps a stored header value. Checked before anything is written.
+  // readSeedServices returns them in file order, all valid: the index is the one in the file.
+  for (const [i, def] of defs.entries()) {
+    const stored = await getService(db, def.id);
+    if (opts.keepExisting && stored) result.kept.push(def.id);
+    else {
+      try {
+        toStore.push(keepStoredHeaders(def, stored, { prefix: `services.json#services[${i}].` }));
+      } catch (err) {
+        if (!(err instanceof InvalidServiceError)) throw err;
+        problems.push(...err.problems);
+      }
+    }
   }
+  if (problems.length) asServiceError(new InvalidServiceError(problems));
+  for (const def of toStore) result[(await putService(db, def)) === 'created' ? 'created' : 'updated'].push(def.id);
   return result;
 }

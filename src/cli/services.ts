@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { HubError } from '../errors.ts';
 import type { HubOps } from '../admin/ops.ts';
+import { redactService } from '../proxy/services-def.ts';
 import type { AccessKey, ServiceDef, UsageRow } from '../store/services.ts';
 import { table } from './output.ts';
 
@@ -111,7 +112,8 @@ export function servicesCommands(program: Command, withOps: WithOps, out: Print)
   services.command('show <id>').description('show a service and its usage of the last 30 days').action((id: string) =>
     withOps(async (ops) => {
       const { service, usage } = await ops.showService(id);
-      out(JSON.stringify(service, null, 2));
+      // Through the admin API the definition comes redacted already; on the store directly it does not.
+      out(JSON.stringify(redactService(service), null, 2));
       out(usage.length ? `\n${usageTable(usage)}` : '\nNo usage in the last 30 days.');
     }));
   services.command('remove <id>').description('remove a service (its usage statistics are kept)').action((id: string) =>

@@ -184,6 +184,39 @@ export function parseService(input: unknown, opts: { prefix?: string } = {}): Se
   return def;
 }
 
+/**
+ * What people and clients see instead of an upstream header's value: those values are secrets (an upstream API
+ * key). Sent back in a PUT, it means "keep the stored value" (keepStoredHeaders).
+ */
+export const REDACTED = '***';
+
+/** The definition as shown by the admin API and the CLI: upstreamHeaders keep their names, every value is REDACTED. */
+export function redactService(def: ServiceDef): ServiceDef {
+  if (!def.upstreamHeaders) return def;
+  return { ...def, upstreamHeaders: Object.fromEntries(Object.keys(def.upstreamHeaders).map((name) => [name, REDACTED])) };
+}
+
+/**
+ * Completes a definition an admin read (redacted), edited and sent back: an upstreamHeaders value that is
+ * exactly REDACTED takes the stored value of that header (names compared case-insensitively, as HTTP does);
+ * other values replace the stored ones and headers left out are gone. Throws an InvalidServiceError naming each
+ * REDACTED header `stored` does not have (or every one when there is no stored definition).
+ */
+export function keepStoredHeaders(def: ServiceDef, stored: ServiceDef | null, opts: { prefix?: string } = {}): ServiceDef {
+  const headers = def.upstreamHeaders;
+  if (!headers || !Object.values(headers).includes(REDACTED)) return def;
+  const storedValues = new Map(Object.entries(stored?.upstreamHeaders ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const problems: ServiceProblem[] = [];
+  const merged: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const kept = value === REDACTED ? storedValues.get(name.toLowerCase()) : value;
+    if (kept !== undefined) merged[name] = kept;
+    else problems.push({ path: `${opts.prefix ?? ''}upstreamHeaders.${name}`, message: `'${REDACTED}' keeps a stored value, but service ${def.id} has none` });
+  }
+  if (problems.length) throw new InvalidServiceError(problems);
+  return { ...def, upstreamHeaders: merged };
+}
+
 /** Reads seeds/services.json and validates every definition; throws with every problem at once. */
 export function loadSeedServices(seedsDir: string): ServiceDef[] {
   const file = path.join(seedsDir, 'services.json');

@@ -36,7 +36,7 @@ export interface ServiceDef {
   cache: { tiles: boolean; maxAgeSeconds: number; staleIfError: boolean; seeding: boolean };
   attribution?: { title: string; url?: string };
   layers?: TileLayerDef[];
-  /** headers the hub sends upstream (e.g. an upstream API key); never the client's */
+  /** headers the hub sends upstream (e.g. an upstream API key); never the client's. Secrets: shown through redactService */
   upstreamHeaders?: Record<string, string>;
   options?: Record<string, unknown>;
 }

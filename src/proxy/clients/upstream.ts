@@ -24,6 +24,7 @@ import got, { type Method } from 'got';
 import PQueue from 'p-queue';
 import { HubError } from '../../errors.ts';
 import type { ServiceDef } from '../../store/services.ts';
+import { REDACTED } from '../services-def.ts';
 
 export interface UpstreamRequest {
   /** path + query relative to the registered URL's origin, or a full URL: refused unless its origin is the registered one */
@@ -223,7 +224,15 @@ function headersFor(service: ServiceDef, baseUrl: string | undefined, given: Rec
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(given)) if (!NEVER_SENT.test(k)) out[k.toLowerCase()] = v;
   out['user-agent'] = service.politeness.userAgent ?? hubUserAgent(baseUrl);
-  for (const [k, v] of Object.entries(service.upstreamHeaders ?? {})) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(service.upstreamHeaders ?? {})) {
+    // The admin API shows '***' for these values: a definition read back from it (say, by `moisson tiles seed`
+    // forwarded to a running hub) has lost its secret, and sending the marker would only fail upstream, unclearly.
+    if (v === REDACTED) {
+      throw new HubError('upstream_refused', `Service "${service.id}": upstreamHeaders.${k} holds the redaction marker "${REDACTED}", not its value; refused.`,
+        { details: { service: service.id, header: k } });
+    }
+    out[k.toLowerCase()] = v;
+  }
   return out;
 }
 
