@@ -39,7 +39,7 @@ async function bumpGeneration(db: Db): Promise<void> {
 
 /** The catalogue's generation: it changes with every write, so anything derived from a query may be cached. */
 export async function catalogueGeneration(db: Db): Promise<number> {
-  const r = await db.query<{ generation: number }>('SELECT generation FROM catalogue_state', [], { prepare: true });
+  const r = await db.query<{ generation: number }>('SELECT generation FROM catalogue_state');
   return Number(r.rows[0]?.generation ?? 0);
 }
 
