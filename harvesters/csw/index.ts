@@ -10,7 +10,7 @@ import type { RawDocument } from '../../mappings/types.ts';
 import { FetchError } from '../http.ts';
 import { HarvestError, throwIfAborted, type HarvestContext, type Harvester, type SourceDef } from '../types.ts';
 import { fetchCapabilities, reasonOf, retryable, toHarvestError, type FetchedPage, type PageRequest } from './fetch.ts';
-import { PageFlights } from './flights.ts';
+import { PageFlights, type InFlight } from './flights.ts';
 import { afterFailure, afterPage, finalCheck, startPaging, type Paging } from './paging.ts';
 import { planHarvest, type CswOptions, type HarvestPlan } from './plan.ts';
 import { endpointBase, parseSourceConstraint } from './requests.ts';
@@ -109,14 +109,15 @@ interface Listing {
 async function* listRecords(plan: HarvestPlan, ctx: HarvestContext): AsyncGenerator<RawDocument> {
   const l: Listing = { plan, paging: startPaging(plan.pageSize), seen: new Set(), duplicates: 0, yielded: 0, skipped: 0, first: true, failures: 0 };
   const flights = new PageFlights(() => l.plan, ctx);
+  let next: InFlight | undefined;
   try {
-    let current = flights.take(l.paging.start, l.paging.size);
     while (!l.paging.done) {
       throwIfAborted(ctx.signal);
+      const current = next ?? flights.take(l.paging.start, l.paging.size);
+      next = undefined;
       const outcome = await current.result;
       if ('err' in outcome) {
         onFailure(l, outcome.err, current.req, ctx);
-        current = flights.take(l.paging.start, l.paging.size);
         continue;
       }
       const { page } = outcome;
@@ -126,9 +127,8 @@ async function* listRecords(plan: HarvestPlan, ctx: HarvestContext): AsyncGenera
       if (l.paging.matched !== undefined) ctx.total = flights.matched = l.paging.matched;
       flights.step = page.records.length;
       report(l.paging, ctx, current.req.url);
-      const read = current;
-      if (!l.paging.done && !ctx.signal.aborted) current = flights.take(l.paging.start, l.paging.size);
-      yield* pageDocuments(l, page, read.req, read.start);
+      if (!l.paging.done && !ctx.signal.aborted) next = flights.take(l.paging.start, l.paging.size);
+      yield* pageDocuments(l, page, current.req, current.start);
     }
   } finally {
     flights.drop();

@@ -83,4 +83,14 @@ describe('CSW harvester: pages asked ahead', () => {
       expect(at, `${s} in ${starts}`).toBeGreaterThanOrEqual(0);
     }
   });
+
+  it('asks nothing more once the last record was skipped as a failed page', async () => {
+    // Any page holding record 25 fails: it is retried smaller down to one record, then skipped, and paging is done.
+    server = await start((ask) => (ask.start + ask.max > N ? ({ status: 500 } as unknown as string) : page(ask.start, ask.max)));
+    const ctx = context();
+    const docs = await collect(createCswHarvester().harvest(cswSource(server.endpoint, { pageSize: 5 }), ctx));
+    expect(docs.map((d) => d.nativeId)).toEqual(ids(1, N - 1));
+    expect(ctx.reasons).toEqual([expect.stringMatching(/^record at startPosition 25 skipped/)]);
+    expect(Math.max(...asked().map(([s]) => s))).toBe(N);
+  });
 });
