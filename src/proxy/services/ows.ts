@@ -13,10 +13,12 @@
  * `/-/` is not an open door to the origin: the registered URL carries the hub's upstream credentials
  * (`upstreamHeaders`), and the same host often serves other APIs. A path is forwarded only when it lies under
  *   (a) the directory of the registered URL's path (up to and including its last `/`: `/wmts/1.0.0/` for
- *       `/wmts/1.0.0/WMTSCapabilities.xml`, `/` for `/wmts`), or
+ *       `/wmts/1.0.0/WMTSCapabilities.xml`), or
  *   (b) the directory of an upstream URL that the hub rewrote to a `/-/` URL in the service's capabilities (up to
  *       the last `/` before the first `{` of a template, up to the last `/` of a plain URL), recorded in memory
  *       per service id and registered URL, at most 1,000 per service (rewrite/paths.ts);
+ * except that a path in the root directory (`/wmts`, `/geoserver`) opens only itself and its subtree, not the
+ * whole origin, and a template whose fixed part is `/` (a host given to its tiles) opens the root (allowedBy);
  * compared case-sensitively on the path as it is sent upstream (WHATWG-parsed: dot segments resolved), in two
  * readings that must both lie under an allowed directory: segment by segment, each percent-decoded with an
  * encoded `/` kept inside its segment (so `%2F` never widens a directory), and decoded whole, `/` and `\` as
