@@ -21,7 +21,7 @@ import {
   clearOutboxUpTo, neighboursOf, outboxHighWater, previousKeys, recordsWithKeys, visiblePage, visibleRecords, type VisibleRow,
 } from '../store/index-sync.ts';
 import { ackOutbox, pendingOutbox } from '../store/outbox.ts';
-import { removeFromCatalogue, sweepCatalogue, writeCatalogue, type CatalogueEntry } from '../store/catalogue.ts';
+import { packCatalogueIso, removeFromCatalogue, sweepCatalogue, writeCatalogue, type CatalogueEntry } from '../store/catalogue.ts';
 import { searchDoc } from './document.ts';
 import type { SearchDoc, SearchIndex } from './types.ts';
 
@@ -247,6 +247,8 @@ export function createIndexer(db: Db, index: SearchIndex, opts: IndexerOptions =
   const intervalMs = opts.intervalMs ?? 2000;
   const retry = retryClock(opts.retryBaseMs ?? 1000, opts.retryMaxMs ?? 300_000, opts.now ?? Date.now);
   let initialised = false;
+  /** Every catalogue row has its ISO piece (rows written before migration 8 are packed a batch per tick). */
+  let packed = false;
   let stopped = true;
   let rebuilding = false;
   let applied = 0;
@@ -276,9 +278,10 @@ export function createIndexer(db: Db, index: SearchIndex, opts: IndexerOptions =
       }
       const n = await drainBatch(db, index, batchSize);
       applied += n;
+      if (!packed) packed = (await packCatalogueIso(db, batchSize)) < batchSize;
       const attempts = retry.succeeded();
       if (attempts > 0) opts.logger?.info({ attempts }, 'search index sync recovered');
-      return n === batchSize;
+      return n === batchSize || !packed;
     } catch (err) {
       const retryInMs = retry.failed(err);
       opts.logger?.warn({ err, attempts: retry.current()!.attempts, retryInMs }, 'search index sync failed; the batch will be retried');

@@ -10,6 +10,7 @@ import { search } from './migrations/004-search.ts';
 import { catalogue } from './migrations/005-catalogue.ts';
 import { catalogueIso } from './migrations/006-catalogue-iso.ts';
 import { services } from './migrations/007-services.ts';
+import { catalogueIsoGz } from './migrations/008-catalogue-iso-gz.ts';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'catalogue', sql: catalogue },
   { version: 6, name: 'catalogue-iso', sql: catalogueIso },
   { version: 7, name: 'services', sql: services },
+  { version: 8, name: 'catalogue-iso-gz', sql: catalogueIsoGz },
 ];
 
 export class MigrationError extends Error {

@@ -6,6 +6,7 @@
  * Records arrive as element strings that declare their own namespaces (dc-record.ts, iso-element-set.ts):
  * the envelope is built with xmlbuilder2 and the records are spliced in as text, never parsed again.
  */
+import { deflatePiece, gzipStitch, type DeflatePiece } from '../../http/gzip-stitch.ts';
 import type { ElementSet } from './domains.ts';
 import { CSW_SCHEMA_LOCATION, NS_CSW, NS_OWS, NS_XLINK, NS_XSI } from './namespaces.ts';
 import { attribute, newRoot, RECORDS_MARKER, serialize, spliceRecordBytes, spliceRecords, stripXmlDeclaration, textElement } from './xml.ts';
@@ -43,21 +44,38 @@ export function getRecordsResponse(r: GetRecordsResult): string {
 
 /** getRecordsResponse as UTF-8 bytes, what the server sends (cheaper to assemble: spliceRecordBytes). */
 export function getRecordsResponseBytes(r: GetRecordsResult): Buffer {
+  const records = r.resultType === 'results' ? r.records : [];
+  return spliceRecordBytes(getRecordsEnvelope(r, records.length), records);
+}
+
+/**
+ * getRecordsResponse gzipped, with the records given as compressed pieces (stored ISO elements: see
+ * src/http/gzip-stitch.ts): only the envelope is compressed now.
+ */
+export function getRecordsResponseGzip(r: Omit<GetRecordsResult, 'records'>, records: readonly DeflatePiece[]): Buffer {
+  const pieces = r.resultType === 'results' ? records : [];
+  const envelope = getRecordsEnvelope(r, pieces.length);
+  const marker = `<!--${RECORDS_MARKER}-->`;
+  const at = envelope.indexOf(marker);
+  return gzipStitch([deflatePiece(Buffer.from(envelope.slice(0, at))), ...pieces], Buffer.from(envelope.slice(at + marker.length)));
+}
+
+/** The response with RECORDS_MARKER where its `count` records go. */
+function getRecordsEnvelope(r: Omit<GetRecordsResult, 'records'>, count: number): string {
   const root = cswRoot('csw:GetRecordsResponse').att('version', '2.0.2');
   if (r.requestId) textElement(root, 'csw:RequestId', r.requestId);
   root.ele('csw:SearchStatus').att('timestamp', dateTime(r.timestamp));
-  const records = r.resultType === 'results' ? r.records : [];
-  if (r.returned !== undefined && r.resultType === 'results' && r.returned !== records.length) {
-    throw new Error(`numberOfRecordsReturned ${r.returned} but ${records.length} records given`);
+  if (r.returned !== undefined && r.resultType === 'results' && r.returned !== count) {
+    throw new Error(`numberOfRecordsReturned ${r.returned} but ${count} records given`);
   }
   const results = root.ele('csw:SearchResults')
     .att('numberOfRecordsMatched', String(r.matched))
-    .att('numberOfRecordsReturned', String(records.length))
+    .att('numberOfRecordsReturned', String(count))
     .att('nextRecord', String(r.nextRecord))
     .att('recordSchema', r.recordSchema);
   if (r.elementSet) results.att('elementSet', r.elementSet);
   results.com(RECORDS_MARKER);
-  return spliceRecordBytes(serialize(root), records);
+  return serialize(root);
 }
 
 /** csw:GetRecordByIdResponse with the records found (none is an empty response, not an exception). */

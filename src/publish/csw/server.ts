@@ -7,7 +7,7 @@
  * A publisher: request in, `{status, headers, body}` out; it knows nothing of koa.
  */
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { HubError, toHubError } from '../../errors.ts';
 import { findQueryable } from '../../../mappings/queryables.ts';
@@ -30,7 +30,10 @@ import { dcRecord } from './dc-record.ts';
 import { exceptionReport } from './exception.ts';
 import { isoRecord } from './iso-element-set.ts';
 import { parameterDomain } from './domains.ts';
-import { acknowledgement, getDomainResponse, getRecordByIdResponseBytes, getRecordsResponseBytes } from './results.ts';
+import { deflatePiece, unpackPiece } from '../../http/gzip-stitch.ts';
+import {
+  acknowledgement, getDomainResponse, getRecordByIdResponseBytes, getRecordsResponseBytes, getRecordsResponseGzip,
+} from './results.ts';
 
 /** What the capabilities say about the hub (title, provider, INSPIRE metadata): the deployment's, French first. */
 export type CswServiceInfo = Omit<CapabilitiesOptions, 'baseUrl' | 'sections' | 'language'>;
@@ -129,6 +132,7 @@ const XML_HEADERS = { 'content-type': 'application/xml; charset=utf-8' };
 
 /** zlib's gzip in libuv's thread pool, off the event loop. */
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 /**
  * Level 1, nginx's default: 0.4 ms for a 120 KB page of ten ISO records against 1 ms at level 6, for 20 KB
  * instead of 15 KB. Every page a harvester walks is compressed once and sent once: the CPU matters more.
@@ -178,15 +182,17 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
       }
       request = parseKvp(req.query, req.querystring ?? '');
     }
-    const answer = await dispatch(deps, request);
-    const body = typeof answer === 'string' || Buffer.isBuffer(answer) ? answer : answer.xml;
-    if (soap) return xml(200, soapEnvelope(body.toString('utf8'), false));
+    const gzipped = !soap && req.acceptsGzip === true;
+    const answer = await dispatch(deps, request, gzipped);
+    if (typeof answer === 'string' || Buffer.isBuffer(answer)) return xml(200, soap ? soapEnvelope(answer.toString('utf8'), false) : answer);
     // A kept answer travels compressed to clients that accept gzip (OWSLib, udata and GeoNetwork do).
-    if (typeof answer !== 'string' && !Buffer.isBuffer(answer) && req.acceptsGzip) {
-      answer.gzip ??= await gzipAsync(answer.xml, { level: GZIP_LEVEL });
+    if (gzipped) {
+      answer.gzip ??= await gzipAsync(answer.xml!, { level: GZIP_LEVEL });
       return { status: 200, headers: { ...XML_HEADERS, 'content-encoding': 'gzip', vary: 'Accept-Encoding' }, body: answer.gzip };
     }
-    return xml(200, body);
+    // Kept gzipped only (stitched for a client that accepted gzip): inflated once for those that do not.
+    answer.xml ??= await gunzipAsync(answer.gzip!);
+    return xml(200, soap ? soapEnvelope(answer.xml.toString('utf8'), false) : answer.xml);
   } catch (err) {
     const e = toHubError(err);
     const report = exceptionReport(e);
@@ -194,14 +200,15 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
   }
 }
 
-async function dispatch(deps: CswDeps, r: CswRequest): Promise<string | Buffer | CachedAnswer> {
+/** The answer to a parsed request; `gzip`: the client takes a gzipped answer (a GetRecords page may come as one). */
+async function dispatch(deps: CswDeps, r: CswRequest, gzip: boolean): Promise<string | Buffer | CachedAnswer> {
   switch (r.request) {
     case 'GetCapabilities':
       return capabilities({ ...serviceInfo(deps), baseUrl: deps.baseUrl, sections: r.sections, language: r.language });
     case 'DescribeRecord':
       return describeRecord(r.typeNames.length > 0 ? r.typeNames : ['csw:Record', 'gmd:MD_Metadata']);
     case 'GetRecords':
-      return getRecords(deps, r);
+      return getRecords(deps, r, gzip);
     case 'GetRecordById':
       return getRecordById(deps, r);
     case 'GetDomain':
@@ -267,7 +274,7 @@ function writeRecordElement(hit: CatalogueHit, schema: OutputSchema, elementSet:
  */
 const answers = new LRUCache<string, CachedAnswer>({
   maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (a) => a.xml.length + (a.gzip?.length ?? 0),
+  sizeCalculation: (a) => Math.max(1, (a.xml?.length ?? 0) + (a.gzip?.length ?? 0)),
 });
 
 /**
@@ -276,12 +283,12 @@ const answers = new LRUCache<string, CachedAnswer>({
  */
 interface CachedAnswer {
   generation: number;
-  /** The answer's UTF-8 bytes. */
-  xml: Buffer;
+  /** The answer's UTF-8 bytes (at least one of xml and gzip is set). */
+  xml?: Buffer;
   gzip?: Buffer;
 }
 
-async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string | CachedAnswer> {
+async function getRecords(deps: CswDeps, r: GetRecordsRequest, gzip: boolean): Promise<string | CachedAnswer> {
   // Compiled first: a bad filter or sort key is reported even for resultType=validate or hits.
   const where = r.constraint ? compileFilter(r.constraint.filter) : ALL;
   const sort = compileSort(r.sortBy);
@@ -291,17 +298,22 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest): Promise<string |
     r.elementNames, r.requestId]);
   const known = answers.get(key);
   if (known && known.generation === await catalogueGeneration(deps.db)) return known;
-  const answer: CachedAnswer = await getRecordsAnswer(deps, r, where, sort, limit);
+  const answer: CachedAnswer = await getRecordsAnswer(deps, r, where, sort, limit, gzip);
   if (answer.generation !== 0) answers.set(key, answer);
   return answer;
 }
 
+/**
+ * A GetRecords page. Full ISO records for a client that accepts gzip come gzipped, stitched from the pieces the
+ * index sync stored (catalogue.iso_gz): the records' text is neither decoded nor compressed here.
+ */
 async function getRecordsAnswer(
-  deps: CswDeps, r: GetRecordsRequest, where: SqlCondition, sort: CatalogueSort[], limit: number,
-): Promise<{ generation: number; xml: Buffer }> {
+  deps: CswDeps, r: GetRecordsRequest, where: SqlCondition, sort: CatalogueSort[], limit: number, gzip: boolean,
+): Promise<CachedAnswer> {
+  const fullIso = r.outputSchema === 'gmd' && r.elementSet === 'full' && r.elementNames.length === 0;
+  const stitch = gzip && fullIso && r.resultType === 'results';
   const { matched, hits, generation } = await queryCatalogue(deps.db, {
-    where, sort, offset: r.startPosition - 1, limit, records: false,
-    iso: r.outputSchema === 'gmd' && r.elementSet === 'full' && r.elementNames.length === 0,
+    where, sort, offset: r.startPosition - 1, limit, records: false, iso: stitch ? 'gz' : fullIso,
   });
   const total = matched ?? 0;
   const returned = hits.length;
@@ -310,19 +322,27 @@ async function getRecordsAnswer(
   const nextRecord = r.resultType === 'hits'
     ? (r.startPosition <= total ? r.startPosition : 0)
     : (returned > 0 && after <= total ? after : 0);
-  const recordSchema = r.outputSchema === 'gmd' ? 'http://www.isotc211.org/2005/gmd' : 'http://www.opengis.net/cat/csw/2.0.2';
-  const xml = getRecordsResponseBytes({
+  const response = {
     requestId: r.requestId,
     timestamp: new Date(),
     matched: total,
     returned,
     nextRecord,
     elementSet: r.elementSet,
-    recordSchema,
+    recordSchema: r.outputSchema === 'gmd' ? 'http://www.isotc211.org/2005/gmd' : 'http://www.opengis.net/cat/csw/2.0.2',
     resultType: r.resultType,
-    records: await recordElements(deps.db, hits, r.outputSchema, r.elementSet, r.elementNames, deps.baseUrl),
-  });
-  return { generation, xml };
+  };
+  if (stitch) {
+    // A row the sync has not packed yet (written before migration 8) is written and compressed now.
+    const stored = hits.map((h) => (h.isoGz ? unpackPiece(h.isoGz) : null));
+    const unpacked = hits.filter((_, i) => stored[i] === null);
+    const written = await recordElements(deps.db, unpacked, 'gmd', 'full', [], deps.baseUrl);
+    const now = new Map(unpacked.map((h, i) => [h.recordId, deflatePiece(Buffer.from(written[i]))]));
+    const pieces = hits.map((h, i) => stored[i] ?? now.get(h.recordId)!);
+    return { generation, gzip: getRecordsResponseGzip(response, pieces) };
+  }
+  const records = await recordElements(deps.db, hits, r.outputSchema, r.elementSet, r.elementNames, deps.baseUrl);
+  return { generation, xml: getRecordsResponseBytes({ ...response, records }) };
 }
 
 async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<Buffer> {

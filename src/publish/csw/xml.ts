@@ -52,10 +52,6 @@ export function stripXmlDeclaration(xml: string): string {
 export const RECORDS_MARKER = 'moisson:records';
 
 /**
- * Replaces the `marker` comment of `envelope` (RECORDS_MARKER by default) by `content`. Text and attribute
- * values written by xmlbuilder2 escape '<', so the only '<!--' sequences in the envelope are the markers.
- */
-/**
  * The envelope with the records in place of its marker, as UTF-8 bytes. Each record is encoded on its own and
  * the pieces concatenated: joining ten ~13 KB strings that hold non-Latin-1 characters (every French record)
  * costs V8 ~2.5 ms, encoding and concatenating them ~0.6 ms, and the bytes are what goes out (or to gzip).
@@ -71,6 +67,10 @@ export function spliceRecordBytes(envelope: string, records: readonly string[], 
   ]);
 }
 
+/**
+ * Replaces the `marker` comment of `envelope` (RECORDS_MARKER by default) by `content`. Text and attribute
+ * values written by xmlbuilder2 escape '<', so the only '<!--' sequences in the envelope are the markers.
+ */
 export function spliceRecords(envelope: string, content: string, name: string = RECORDS_MARKER): string {
   const marker = `<!--${name}-->`;
   const at = envelope.indexOf(marker);

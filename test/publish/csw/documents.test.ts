@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIso19139 } from '../../../mappings/iso19139/read.ts';
@@ -27,7 +28,10 @@ import { ISO_ELEMENT_FIELDS, isoRecord } from '../../../src/publish/csw/iso-elem
 import {
   NS_CSW, NS_DC, NS_DCT, NS_GMD, NS_GML, NS_INSPIRE_COMMON as NS_IC, NS_INSPIRE_DS, NS_OGC, NS_OWS, NS_SRV, NS_XLINK, NS_XS,
 } from '../../../src/publish/csw/namespaces.ts';
-import { acknowledgement, getDomainResponse, getRecordByIdResponse, getRecordsResponse } from '../../../src/publish/csw/results.ts';
+import {
+  acknowledgement, getDomainResponse, getRecordByIdResponse, getRecordsResponse, getRecordsResponseGzip,
+} from '../../../src/publish/csw/results.ts';
+import { packPiece, unpackPiece } from '../../../src/http/gzip-stitch.ts';
 import { validateCsw } from '../../helpers/csw-xsd.ts';
 import { formatValidationErrors, sharedFixtures, type ValidationResult } from '../../helpers/xmllint.ts';
 
@@ -100,6 +104,13 @@ for (const set of ELEMENT_SETS) {
   docs[`getrecordbyid-dc-${set}`] = getRecordByIdResponse([dcRecord(byName(SERVICE), { identifier: 'svc', elementSet: set, baseUrl: BASE })]);
   docs[`getrecordbyid-iso-${set}`] = getRecordByIdResponse([isoRecord(byName(SERVICE), set), isoRecord(byName(DATASET), set)]);
 }
+
+/** The full ISO page as the server sends it gzipped: stitched from stored pieces, inflated here. */
+const stitchedIsoPage = (): Buffer => gunzipSync(getRecordsResponseGzip(
+  { timestamp: TIMESTAMP, matched: 1000, returned: fixtures.length, nextRecord: 27, elementSet: 'full', recordSchema: NS_GMD, resultType: 'results' },
+  isoRecords('full').map((r) => unpackPiece(packPiece(Buffer.from(r)))!),
+));
+docs['getrecords-iso-full-stitched'] = stitchedIsoPage().toString('utf8');
 
 /** Deliberately broken documents: the validation must reject each. */
 const broken: Record<string, { xml: string; expect: RegExp }> = {
@@ -277,6 +288,12 @@ describe('ISO 19139 element sets', () => {
 });
 
 describe('GetRecords, GetRecordById, GetDomain, validate', () => {
+  it('a page stitched from compressed record pieces inflates to exactly the page written from the records', () => {
+    expect(stitchedIsoPage().equals(Buffer.from(docs['getrecords-iso-full']))).toBe(true);
+    expect(() => getRecordsResponseGzip({ timestamp: TIMESTAMP, matched: 3, returned: 2, nextRecord: 0, recordSchema: NS_GMD,
+      resultType: 'results' }, [unpackPiece(packPiece(Buffer.from(isoRecords('full')[0])))!])).toThrow(/numberOfRecordsReturned 2/);
+  });
+
   it('search results carry the counts, the element set and the records in their own namespaces', () => {
     const r = root(docs['getrecords-dc-summary']);
     expect(attr(first(r, q('csw:SearchStatus')), 'timestamp')).toBe('2025-03-01T10:00:00Z');
