@@ -57,7 +57,9 @@ async function startHub(n: number, backend: 'pglite' | 'pg'): Promise<Hub> {
   }
   const child = fork(path.join(here, 'lib', 'hub-main.ts'), [String(n), fixtures], {
     // HUB_PROF=dir writes the hub's V8 CPU profile there (node --cpu-prof), to see where its time goes.
-    cwd: root, env, execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // HUB_NODE_ARGS: more node options for the hub (--trace-gc, --max-semi-space-size=…), space-separated.
+    cwd: root, env, execArgv: ['--import', 'tsx', ...(process.env.HUB_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_PROF}`] : []),
+      ...(process.env.HUB_NODE_ARGS ?? '').split(' ').filter(Boolean)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   process.once('exit', () => child.kill());
   const ready = await new Promise<{ url: string; fillSeconds: number }>((resolve, reject) => {

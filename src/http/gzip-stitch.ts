@@ -62,20 +62,44 @@ export function crc32Combine(crcA: number, crcB: number, lengthB: number): numbe
   return (multModP(x2nModP(lengthB, 3), crcA >>> 0) ^ (crcB >>> 0)) >>> 0;
 }
 
-/** A piece made of these bytes, compressed now (for the small parts of an answer written per request). */
+/** A piece made of these bytes, compressed now (a record written on demand). */
 export function deflatePiece(data: Buffer, level = 1): DeflatePiece {
   return { deflate: deflateRawSync(data, { level, finishFlush: constants.Z_SYNC_FLUSH }), crc: crc32(data), length: data.length };
 }
 
-/** The last bytes of the member: `data` compressed into the final block. */
-function finalBlock(data: Buffer): Buffer {
-  return deflateRawSync(data, { level: 1, finishFlush: constants.Z_FINISH });
+/** The largest stored block (its LEN field is 16 bits). */
+const STORED_MAX = 0xffff;
+
+/**
+ * `data` as stored (uncompressed) DEFLATE blocks (RFC 1951 §3.2.4), the last one final when `final`. For the few
+ * hundred bytes of an answer's envelope: no compressor to set up per request (zlib allocates ~300 KB of state).
+ */
+function storedBlocks(data: Buffer, final: boolean): Buffer {
+  const blocks: Buffer[] = [];
+  let at = 0;
+  do {
+    const n = Math.min(STORED_MAX, data.length - at);
+    const last = at + n >= data.length;
+    const head = Buffer.allocUnsafe(5);
+    // BFINAL, BTYPE=00, then padding to the byte: the previous piece ended on a byte boundary (sync flush).
+    head[0] = final && last ? 1 : 0;
+    head.writeUInt16LE(n, 1);
+    head.writeUInt16LE(~n & 0xffff, 3);
+    blocks.push(head, data.subarray(at, at + n));
+    at += n;
+  } while (at < data.length);
+  return Buffer.concat(blocks);
+}
+
+/** A piece made of these bytes as they are (stored blocks, not compressed): for the small parts of an answer. */
+export function storedPiece(data: Buffer): DeflatePiece {
+  return { deflate: storedBlocks(data, false), crc: crc32(data), length: data.length };
 }
 
 /** gzip header: magic, CM=8 (deflate), no flags, no mtime, XFL=0, OS=255 (unknown). */
 const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 
-/** One gzip member of the pieces in order, then `tail` (uncompressed bytes, compressed into the final block). */
+/** One gzip member of the pieces in order, then `tail` (a few bytes, stored in the final block). */
 export function gzipStitch(pieces: readonly DeflatePiece[], tail: Buffer): Buffer {
   let crc = 0;
   let length = 0;
@@ -89,7 +113,7 @@ export function gzipStitch(pieces: readonly DeflatePiece[], tail: Buffer): Buffe
   trailer.writeUInt32LE(crc >>> 0, 0);
   // ISIZE is the length modulo 2^32 (RFC 1952 §2.3.1).
   trailer.writeUInt32LE(length % 0x100000000, 4);
-  return Buffer.concat([HEADER, ...pieces.map((p) => p.deflate), finalBlock(tail), trailer]);
+  return Buffer.concat([HEADER, ...pieces.map((p) => p.deflate), storedBlocks(tail, true), trailer]);
 }
 
 /**

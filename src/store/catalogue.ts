@@ -185,7 +185,8 @@ interface HitRow {
   record_id: string;
   identifier: string;
   iso?: string | null;
-  iso_gz?: Buffer | null;
+  /** iso_gz in base64 (see readPage). */
+  iso_gz64?: string | null;
   record: MdRecord;
   members: string[];
   member_sources: string[];
@@ -242,11 +243,16 @@ function seekColumns(sort: CatalogueSort[] | undefined): { columns: string[]; de
   return { columns: [...keys.map((k) => k.column), 'record_id'], descending };
 }
 
-/** The nearest known position at or before `offset`. */
+/**
+ * The nearest known position at or before `offset` and less than CHECKPOINT rows before it (only those are
+ * sought from): at most CHECKPOINT lookups, where scanning every known position cost 1 % of a deep page.
+ */
 function nearest(memo: QueryMemo, offset: number): [number, unknown[]] | null {
-  let best: [number, unknown[]] | null = null;
-  for (const [pos, key] of memo.positions) if (pos <= offset && (!best || pos > best[0])) best = [pos, key];
-  return best;
+  for (let pos = offset; pos > offset - CHECKPOINT && pos >= 0; pos--) {
+    const key = memo.positions.get(pos);
+    if (key) return [pos, key];
+  }
+  return null;
 }
 
 /**
@@ -354,7 +360,11 @@ async function readPage(
   }
   const n = pageWhere.params.length;
   const keyColumns = seek ? `${seek.columns.map((c) => `c.${c} AS k_${c}`).join(', ')},` : '';
-  const record = `${withRecords ? ', r.record' : ''}${q.iso === 'gz' ? ', c.iso_gz' : q.iso ? ', c.iso' : ''}`;
+  // The pieces come as base64 (without the line breaks PostgreSQL puts in it), not as bytea: pg reads every value
+  // as a UTF-8 string first, and bytea's hex doubles it (a third of all the hub allocated per page). PostgreSQL
+  // also writes base64 faster than hex (5 µs a piece against 27); replace, not translate (55 µs).
+  const iso = q.iso === 'gz' ? `, replace(encode(c.iso_gz, 'base64'), E'\\n', '') AS iso_gz64` : q.iso ? ', c.iso' : '';
+  const record = `${withRecords ? ', r.record' : ''}${iso}`;
   const join = withRecords ? ' JOIN records r ON r.id = c.record_id' : '';
   const keys = `SELECT ${keyColumns} c.record_id FROM catalogue c WHERE ${pageWhere.sql} ORDER BY ${order}`;
   // A page that starts less than SEEK_FROM rows into what it scans (a seek from a checkpoint, or a first page) is
@@ -408,7 +418,7 @@ function toHit(row: HitRow): CatalogueHit {
   return {
     recordId: row.record_id, identifier: row.identifier, record: row.record, members: row.members,
     memberSources: row.member_sources, changed: row.changed, ...(row.iso !== undefined ? { iso: row.iso } : {}),
-    ...(row.iso_gz !== undefined ? { isoGz: row.iso_gz } : {}),
+    ...(row.iso_gz64 !== undefined ? { isoGz: row.iso_gz64 === null ? null : Buffer.from(row.iso_gz64, 'base64') } : {}),
   };
 }
 

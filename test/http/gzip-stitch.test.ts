@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { crc32, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32Combine, deflatePiece, gzipStitch, packPiece, unpackPiece } from '../../src/http/gzip-stitch.ts';
+import { crc32Combine, deflatePiece, gzipStitch, packPiece, storedPiece, unpackPiece } from '../../src/http/gzip-stitch.ts';
 
 /** Text that compresses like XML does, with some random bytes so that nothing lines up by chance. */
 function sample(i: number, size: number): Buffer {
@@ -41,6 +41,16 @@ describe('gzipStitch', () => {
     expect(Number(py.toString().trim())).toBe(whole.length);
     // gzip(1) tests the member itself.
     execFileSync('gzip', ['-t'], { input: gz });
+  });
+
+  it('stores pieces and tails as they are, in blocks of at most 65,535 bytes', () => {
+    const big = sample(7, 150_000);
+    const tail = sample(8, 70_000);
+    const gz = gzipStitch([storedPiece(Buffer.from('<a>')), storedPiece(Buffer.alloc(0)), storedPiece(big), unpackPiece(packPiece(big))!], tail);
+    expect(gunzipSync(gz).equals(Buffer.concat([Buffer.from('<a>'), big, big, tail]))).toBe(true);
+    execFileSync('gzip', ['-t'], { input: gz });
+    // Three blocks for 150,000 bytes: 5 bytes of header each.
+    expect(storedPiece(big).deflate.length).toBe(big.length + 15);
   });
 
   it('works with no piece at all and with an empty tail', () => {

@@ -6,7 +6,7 @@
  * Records arrive as element strings that declare their own namespaces (dc-record.ts, iso-element-set.ts):
  * the envelope is built with xmlbuilder2 and the records are spliced in as text, never parsed again.
  */
-import { deflatePiece, gzipStitch, type DeflatePiece } from '../../http/gzip-stitch.ts';
+import { gzipStitch, storedPiece, type DeflatePiece } from '../../http/gzip-stitch.ts';
 import type { ElementSet } from './domains.ts';
 import { CSW_SCHEMA_LOCATION, NS_CSW, NS_OWS, NS_XLINK, NS_XSI } from './namespaces.ts';
 import { attribute, newRoot, RECORDS_MARKER, serialize, spliceRecordBytes, spliceRecords, stripXmlDeclaration, textElement } from './xml.ts';
@@ -57,11 +57,41 @@ export function getRecordsResponseGzip(r: Omit<GetRecordsResult, 'records'>, rec
   const envelope = getRecordsEnvelope(r, pieces.length);
   const marker = `<!--${RECORDS_MARKER}-->`;
   const at = envelope.indexOf(marker);
-  return gzipStitch([deflatePiece(Buffer.from(envelope.slice(0, at))), ...pieces], Buffer.from(envelope.slice(at + marker.length)));
+  return gzipStitch([storedPiece(Buffer.from(envelope.slice(0, at))), ...pieces], Buffer.from(envelope.slice(at + marker.length)));
 }
 
-/** The response with RECORDS_MARKER where its `count` records go. */
-function getRecordsEnvelope(r: Omit<GetRecordsResult, 'records'>, count: number): string {
+/** Stand-ins for the values of a kept envelope: text the writer leaves as it is, and no record holds (they are not in it). */
+const SLOTS = { timestamp: '@@moisson-timestamp@@', matched: '@@moisson-matched@@', count: '@@moisson-count@@', next: '@@moisson-next@@' };
+
+/** Envelopes without RequestId by record schema and element set, written once with SLOTS in place of the values. */
+const envelopes = new Map<string, string>();
+
+/**
+ * The response with RECORDS_MARKER where its `count` records go. Written by xmlbuilder2 once per record schema
+ * and element set (0.15 ms of every page otherwise); what varies is numbers and an xs:dateTime, which need no
+ * escaping. A RequestId (client text) is written each time.
+ */
+export function getRecordsEnvelope(r: Omit<GetRecordsResult, 'records'>, count: number): string {
+  if (r.requestId) return writeGetRecordsEnvelope(r, count);
+  if (r.returned !== undefined && r.resultType === 'results' && r.returned !== count) {
+    throw new Error(`numberOfRecordsReturned ${r.returned} but ${count} records given`);
+  }
+  const key = `${r.recordSchema}\u0000${r.elementSet ?? ''}`;
+  let template = envelopes.get(key);
+  if (template === undefined) {
+    template = writeGetRecordsEnvelope({
+      timestamp: SLOTS.timestamp, matched: SLOTS.matched as unknown as number, nextRecord: SLOTS.next as unknown as number,
+      elementSet: r.elementSet, recordSchema: r.recordSchema, resultType: 'hits',
+    }, SLOTS.count as unknown as number);
+    if (envelopes.size < 64) envelopes.set(key, template);
+  }
+  return template
+    .replace(SLOTS.timestamp, dateTime(r.timestamp)).replace(SLOTS.matched, String(r.matched))
+    .replace(SLOTS.count, String(count)).replace(SLOTS.next, String(r.nextRecord));
+}
+
+/** getRecordsEnvelope written by xmlbuilder2. */
+export function writeGetRecordsEnvelope(r: Omit<GetRecordsResult, 'records'>, count: number): string {
   const root = cswRoot('csw:GetRecordsResponse').att('version', '2.0.2');
   if (r.requestId) textElement(root, 'csw:RequestId', r.requestId);
   root.ele('csw:SearchStatus').att('timestamp', dateTime(r.timestamp));

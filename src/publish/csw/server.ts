@@ -277,6 +277,9 @@ const answers = new LRUCache<string, CachedAnswer>({
   sizeCalculation: (a) => Math.max(1, (a.xml?.length ?? 0) + (a.gzip?.length ?? 0)),
 });
 
+/** The keys of GetRecords answers asked once, not kept (yet). */
+const askedOnce = new LRUCache<string, true>({ max: 20_000 });
+
 /**
  * A GetRecords answer kept for its query and generation, with its gzip form once a client that accepts gzip
  * asked for it (XML compresses ~8:1: a page of ten ISO records goes from ~130 KB to ~15 KB on the wire).
@@ -299,7 +302,12 @@ async function getRecords(deps: CswDeps, r: GetRecordsRequest, gzip: boolean): P
   const known = answers.get(key);
   if (known && known.generation === await catalogueGeneration(deps.db)) return known;
   const answer: CachedAnswer = await getRecordsAnswer(deps, r, where, sort, limit, gzip);
-  if (answer.generation !== 0) answers.set(key, answer);
+  // Kept from the second time it is asked: a harvester walking the catalogue asks each page once, and keeping
+  // those would only push the pages asked again (first pages of searches) out, and load the garbage collector.
+  if (answer.generation !== 0) {
+    if (askedOnce.has(key)) answers.set(key, answer);
+    else askedOnce.set(key, true);
+  }
   return answer;
 }
 

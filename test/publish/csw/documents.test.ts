@@ -29,7 +29,8 @@ import {
   NS_CSW, NS_DC, NS_DCT, NS_GMD, NS_GML, NS_INSPIRE_COMMON as NS_IC, NS_INSPIRE_DS, NS_OGC, NS_OWS, NS_SRV, NS_XLINK, NS_XS,
 } from '../../../src/publish/csw/namespaces.ts';
 import {
-  acknowledgement, getDomainResponse, getRecordByIdResponse, getRecordsResponse, getRecordsResponseGzip,
+  acknowledgement, getDomainResponse, getRecordByIdResponse, getRecordsEnvelope, getRecordsResponse, getRecordsResponseGzip,
+  writeGetRecordsEnvelope,
 } from '../../../src/publish/csw/results.ts';
 import { packPiece, unpackPiece } from '../../../src/http/gzip-stitch.ts';
 import { validateCsw } from '../../helpers/csw-xsd.ts';
@@ -288,6 +289,22 @@ describe('ISO 19139 element sets', () => {
 });
 
 describe('GetRecords, GetRecordById, GetDomain, validate', () => {
+  it('fills a kept envelope exactly as the writer writes it, for every schema, element set and count', () => {
+    for (const recordSchema of [NS_GMD, NS_CSW]) {
+      for (const elementSet of [null, ...ELEMENT_SETS]) {
+        for (const [matched, count, nextRecord] of [[0, 0, 0], [100_000, 10, 99_981], [7, 7, 0]]) {
+          const r = { timestamp: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), matched, returned: count, nextRecord, elementSet,
+            recordSchema, resultType: 'results' as const };
+          // Twice: written, then filled from what was kept.
+          expect(getRecordsEnvelope(r, count)).toBe(writeGetRecordsEnvelope(r, count));
+          expect(getRecordsEnvelope(r, count)).toBe(writeGetRecordsEnvelope(r, count));
+        }
+      }
+    }
+    const withId = { timestamp: TIMESTAMP, matched: 1, nextRecord: 0, recordSchema: NS_CSW, resultType: 'results' as const, requestId: 'a<b&"c' };
+    expect(getRecordsEnvelope(withId, 1)).toContain('<csw:RequestId>a&lt;b&amp;"c</csw:RequestId>');
+  });
+
   it('a page stitched from compressed record pieces inflates to exactly the page written from the records', () => {
     expect(stitchedIsoPage().equals(Buffer.from(docs['getrecords-iso-full']))).toBe(true);
     expect(() => getRecordsResponseGzip({ timestamp: TIMESTAMP, matched: 3, returned: 2, nextRecord: 0, recordSchema: NS_GMD,
