@@ -12,6 +12,8 @@ export interface HubConfig {
   baseUrl: string;
   dataDir: string;
   databaseUrl?: string;
+  /** pg only: catalogue reads at once (StoreOptions.readConcurrency). */
+  databaseReadConcurrency?: number;
   meiliUrl?: string;
   meiliKey?: string;
   adminToken?: string;
@@ -28,6 +30,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
+  databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
   hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
@@ -43,6 +46,11 @@ function clean(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+/** A whole number as a number; anything else as given, for the schema to name what is wrong. */
+function integer(v: string | undefined): number | string | undefined {
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : v;
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const portText = clean(env.PORT) ?? '8080';
@@ -53,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     baseUrl: (clean(env.BASE_URL) ?? `http://localhost:${portText}`).replace(/\/+$/, ''),
     dataDir: path.resolve(clean(env.DATA_DIR) ?? './data'),
     databaseUrl: clean(env.DATABASE_URL),
+    databaseReadConcurrency: integer(clean(env.DATABASE_READ_CONCURRENCY)),
     meiliUrl: clean(env.MEILI_URL),
     meiliKey: clean(env.MEILI_KEY),
     adminToken: clean(env.ADMIN_TOKEN),

@@ -24,7 +24,8 @@ import { templateRecords } from './search-docs.ts';
 const [n, fixtures] = process.argv.slice(2);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const db = await openStore(process.env.DATABASE_URL
-  ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.BENCH_SCHEMA }
+  ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.BENCH_SCHEMA,
+    readConcurrency: process.env.DATABASE_READ_CONCURRENCY ? Number(process.env.DATABASE_READ_CONCURRENCY) : undefined }
   : { dataDir: process.env.DATA_DIR ?? 'memory://' });
 const fillStart = performance.now();
 await fillCatalogue(db, templateRecords(root, fixtures), Number(n), (done) => process.send?.({ progress: done }));

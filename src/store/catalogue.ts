@@ -268,7 +268,7 @@ async function checkpoints(
        SELECT ${cols}, row_number() OVER (ORDER BY ${order}) - 1 AS position_,
          (SELECT generation FROM catalogue_state) AS generation_
        FROM catalogue c WHERE ${where.sql}) k
-     WHERE position_ % ${CHECKPOINT} = 0 ORDER BY position_`, where.params);
+     WHERE position_ % ${CHECKPOINT} = 0 ORDER BY position_`, where.params, { read: true });
   return {
     keys: r.rows.map((row) => [Number(row.position_), columns.map((c) => row[c])]),
     generation: Number(r.rows[0]?.generation_ ?? 0),
@@ -320,7 +320,7 @@ export async function queryCatalogue(
     if (memo.count === undefined) {
       const r = await db.query<{ n: number; generation: number }>(
         `SELECT count(*)::int AS n, (SELECT generation FROM catalogue_state) AS generation FROM catalogue c WHERE ${where.sql}`,
-        where.params);
+        where.params, { read: true });
       if (Number(r.rows[0].generation) === memo.generation) memo.count = r.rows[0].n;
       matched = r.rows[0].n;
     } else {
@@ -388,7 +388,7 @@ async function readPage(
        ORDER BY ${order}) p ON true`,
     windowed ? [...pageWhere.params, skip] : [...pageWhere.params, limit, skip],
     // The unfiltered listing (what harvesters of the hub walk) comes in a handful of texts: planned once.
-    { prepare: where.sql === ALL.sql },
+    { prepare: where.sql === ALL.sql, read: true },
   );
   const generation = Number(r.rows[0]?.generation ?? 0);
   const rows = r.rows.filter((row) => row.record_id !== null);
@@ -409,7 +409,7 @@ export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<Cata
     `SELECT c.record_id, c.identifier, r.record, c.members, c.member_sources, c.changed, c.iso
      FROM catalogue c JOIN records r ON r.id = c.record_id
      WHERE c.identifier = ANY($1::text[]) OR c.record_id = ANY($1::text[]) ORDER BY c.identifier, c.record_id`,
-    [ids],
+    [ids], { read: true },
   );
   return r.rows.map(toHit);
 }

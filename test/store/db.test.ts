@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backends, useStore } from '../helpers/db.ts';
+import { openStore } from '../../src/store/db.ts';
 
 describe.each(backends)('Db seam on $name', (backend) => {
   const store = useStore(backend, import.meta.url);
@@ -108,5 +109,22 @@ describe.each(backends)('Db seam on $name', (backend) => {
         expect(statements.rows.map((r) => r.statement)).toContain(text);
       });
     });
+  });
+
+  it.runIf(backend.name === 'pg')('runs at most readConcurrency catalogue reads at once on PostgreSQL, other queries beside them', async () => {
+    const db = await openStore({ ...backend.options('db-read-lane'), readConcurrency: 2 });
+    try {
+      // Each probe lasts 0.3 s and counts the probes of its kind running when it looks (itself included).
+      const probe = (tag: string) => `SELECT pg_sleep(0.15) AS a, (SELECT count(*)::int FROM pg_stat_activity
+        WHERE state = 'active' AND query LIKE '%probe-${tag}%') AS n, pg_sleep(0.15) AS b -- probe-${tag}`;
+      const most = async (tag: string, read: boolean) => Math.max(...(await Promise.all(Array.from({ length: 6 },
+        () => db.query<{ n: number }>(probe(tag), [], { read })))).map((r) => r.rows[0].n));
+      expect(await most('read', true)).toBeLessThanOrEqual(2);
+      // The same six, not marked as reads, run together on the pool's connections.
+      expect(await most('other', false)).toBeGreaterThan(2);
+    } finally {
+      await db.query('DROP SCHEMA IF EXISTS ' + (await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0].s + ' CASCADE');
+      await db.close();
+    }
   });
 });
