@@ -403,11 +403,15 @@ export async function loadRecords(db: Db, ids: string[]): Promise<Map<string, Md
 }
 
 /** One resource by the identifier it is published under (fileIdentifier, else the hub's record id) or record id. */
-export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<CatalogueHit[]> {
+export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<CatalogueHit[]>;
+/** `records: false`: without the records (the caller has their ISO elements, or loads them with loadRecords). */
+export async function catalogueByIdentifier(db: Db, ids: string[], opts: { records: false }): Promise<CatalogueRow[]>;
+export async function catalogueByIdentifier(db: Db, ids: string[], opts?: { records: false }): Promise<(CatalogueHit | CatalogueRow)[]> {
   if (ids.length === 0) return [];
+  const withRecords = opts?.records !== false;
   const r = await db.query<HitRow>(
-    `SELECT c.record_id, c.identifier, r.record, c.members, c.member_sources, c.changed, c.iso
-     FROM catalogue c JOIN records r ON r.id = c.record_id
+    `SELECT c.record_id, c.identifier${withRecords ? ', r.record' : ''}, c.members, c.member_sources, c.changed, c.iso
+     FROM catalogue c${withRecords ? ' JOIN records r ON r.id = c.record_id' : ''}
      WHERE c.identifier = ANY($1::text[]) OR c.record_id = ANY($1::text[]) ORDER BY c.identifier, c.record_id`,
     [ids], { read: true },
   );

@@ -354,10 +354,14 @@ async function getRecordsAnswer(
 }
 
 async function getRecordById(deps: CswDeps, r: GetRecordByIdRequest): Promise<Buffer> {
-  const hits = await catalogueByIdentifier(deps.db, r.ids);
+  // Full ISO comes from the catalogue row (the record is read only where the sync has not written it).
+  const fullIso = r.outputSchema === 'gmd' && (r.elementSet ?? 'full') === 'full';
+  const hits: (CatalogueRow & { record?: MdRecord })[] = fullIso
+    ? await catalogueByIdentifier(deps.db, r.ids, { records: false })
+    : await catalogueByIdentifier(deps.db, r.ids);
   // In the order asked, each once (an id may name a record by its identifier and by its hub id).
   const seen = new Set<string>();
-  const ordered: CatalogueHit[] = [];
+  const ordered: (CatalogueRow & { record?: MdRecord })[] = [];
   for (const id of r.ids) {
     for (const h of hits) {
       if ((h.identifier === id || h.recordId === id) && !seen.has(h.recordId)) {
