@@ -107,6 +107,19 @@ describe.each(backends)('search index sync on $name', (backend) => {
     expect(found.hits[0].doc.id).toBe(recordId('demo', BANO));
   });
 
+  it('packs the ISO elements of catalogue rows written before they were stored compressed (migration 8)', async () => {
+    const def: SourceDef = { id: 'demo', type: 'directory', url: path.join(defaultSeedsDir, 'demo'), enabled: true };
+    await putSource(store.db, def);
+    await harvest(def, '2025-03-01T10:00:00Z');
+    await drain();
+    await store.db.query('UPDATE catalogue SET iso_gz = NULL');
+    // A hub started on such a store: its sync packs them, 5 a batch here, with nothing in the outbox.
+    expect(await createIndexer(store.db, index, { batchSize: 5 }).drain()).toBe(0);
+    const r = await store.db.query<{ unpacked: number; n: number }>(
+      'SELECT count(*) FILTER (WHERE iso_gz IS NULL)::int AS unpacked, count(*)::int AS n FROM catalogue');
+    expect(r.rows[0]).toEqual({ unpacked: 0, n: 19 });
+  });
+
   it('updates the document of a changed record and drops the one of a withdrawn record', async () => {
     const src = await source('region', { 'geobretagne-bano.xml': null, 'rennes-metropole-referentiel-adresse.xml': null });
     await harvest(src, '2025-03-01T10:00:00Z');

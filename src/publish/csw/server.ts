@@ -190,9 +190,10 @@ export async function cswResponse(deps: CswDeps, req: CswHttpRequest): Promise<P
       answer.gzip ??= await gzipAsync(answer.xml!, { level: GZIP_LEVEL });
       return { status: 200, headers: { ...XML_HEADERS, 'content-encoding': 'gzip', vary: 'Accept-Encoding' }, body: answer.gzip };
     }
-    // Kept gzipped only (stitched for a client that accepted gzip): inflated once for those that do not.
-    answer.xml ??= await gunzipAsync(answer.gzip!);
-    return xml(200, soap ? soapEnvelope(answer.xml.toString('utf8'), false) : answer.xml);
+    // Kept gzipped only (stitched for a client that accepted gzip): inflated for those that do not, and not kept
+    // inflated (eight times the size the answer cache counted for it).
+    const plain = answer.xml ?? await gunzipAsync(answer.gzip!);
+    return xml(200, soap ? soapEnvelope(plain.toString('utf8'), false) : plain);
   } catch (err) {
     const e = toHubError(err);
     const report = exceptionReport(e);
