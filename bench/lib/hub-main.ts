@@ -28,7 +28,7 @@ const db = await openStore(process.env.DATABASE_URL
     readConcurrency: process.env.DATABASE_READ_CONCURRENCY ? Number(process.env.DATABASE_READ_CONCURRENCY) : undefined }
   : { dataDir: process.env.DATA_DIR ?? 'memory://' });
 const fillStart = performance.now();
-await fillCatalogue(db, templateRecords(root, fixtures), Number(n), (done) => process.send?.({ progress: done }));
+const wrote = await fillCatalogue(db, templateRecords(root, fixtures), Number(n), (done) => process.send?.({ progress: done }));
 const fillSeconds = (performance.now() - fillStart) / 1000;
 
 const server = createServer();
@@ -67,4 +67,4 @@ process.on('disconnect', () => {
   server.close();
   void db.close().then(() => process.exit(0));
 });
-process.send?.({ url, fillSeconds });
+process.send?.({ url, fillSeconds, wrote });
