@@ -28,6 +28,8 @@ const NS_XML = 'http://www.w3.org/XML/1998/namespace';
 /** What a file link of a feed announces: used to verify mirrored copies. */
 export interface AnnouncedFile {
   url: URL;
+  /** The link's media type (`type`), as written. */
+  type?: string;
   length?: number;
   checksum?: { algorithm: 'md5' | 'sha1' | 'sha256' | 'sha512'; value: string };
 }
@@ -221,6 +223,8 @@ export class FeedRewriter extends Transform {
     const url = href === undefined ? null : safeUrl(href, this.bases.at(-1)!);
     if (!url || !this.opts.onLink) return;
     const file: AnnouncedFile = { url };
+    const type = tag.attributes.type?.value;
+    if (type !== undefined) file.type = type;
     const length = Number(tag.attributes.length?.value);
     if (Number.isSafeInteger(length) && length >= 0 && tag.attributes.length?.value.trim() !== '') file.length = length;
     const checksum = checksumOf(Object.values(tag.attributes).filter((a) => a.local !== 'href').map((a) => `${a.local}=${a.value}`).join(' '));

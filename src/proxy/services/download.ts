@@ -2,8 +2,9 @@
  * `/download/{service}/…`: the download proxy of INSPIRE Atom download services (protocol `atom-download`).
  *
  *   GET|HEAD /download/{service}           the service feed (the registered URL), rewritten to hub URLs
- *   GET|HEAD /download/{service}/-/{path}  any document or file at {path}?{query} on the registered origin:
- *                                          feeds and OpenSearch descriptions rewritten, files streamed (Range)
+ *   GET|HEAD /download/{service}/-/{path}  a document or file at {path}?{query} on the registered origin, when
+ *                                          the service's feeds point there (download-paths.ts): feeds and
+ *                                          OpenSearch descriptions rewritten, files streamed (Range)
  *
  * The upstream URL is the registered origin with the request's path and query (never a host from the
  * request; upstream.ts refuses any other origin again). A `key` query parameter is removed before forwarding.
@@ -18,7 +19,7 @@ import { toHubError } from '../../errors.ts';
 import { forwardHeaders } from '../clients/upstream.ts';
 import { admit, stripKeyParam, type ProxyDeps } from '../gate.ts';
 import { MirrorStore } from '../mirror/store.ts';
-import { downloadUrls } from './download-urls.ts';
+import { DownloadPaths } from './download-paths.ts';
 import { mirrored, mirrors } from './download-mirror.ts';
 import { respond, type DownloadResponse, type RespondContext } from './download-respond.ts';
 
@@ -29,9 +30,10 @@ const UPSTREAM_PATH = /^\/download\/[^/]+\/-(\/.*)$/;
 /** Mounts the download routes. */
 export function downloadRoutes(router: Router, deps: ProxyDeps): void {
   const store = new MirrorStore(path.join(deps.dataDir, 'downloads'), deps.logger);
+  const paths = new DownloadPaths(deps);
   const handler = (which: 'feed' | 'path'): Koa.Middleware => async (ctx) => {
     const rest = which === 'feed' ? null : (UPSTREAM_PATH.exec(ctx.path)?.[1] ?? '/');
-    await serve(ctx, deps, store, ctx.params.service, rest);
+    await serve(ctx, deps, store, paths, ctx.params.service, rest);
   };
   router.get('/download/:service', handler('feed'));
   router.get('/download/:service/-/', handler('path'));
@@ -44,14 +46,18 @@ function forwardedQuery(raw: string): string {
   return [...q.keys()].some((k) => k.toLowerCase() === 'key') ? stripKeyParam(q).toString() : raw;
 }
 
-async function serve(ctx: Koa.Context, deps: ProxyDeps, store: MirrorStore, serviceId: string, rest: string | null): Promise<void> {
+async function serve(
+  ctx: Koa.Context, deps: ProxyDeps, store: MirrorStore, paths: DownloadPaths, serviceId: string, rest: string | null,
+): Promise<void> {
   let keyId: string | undefined;
   try {
     const admitted = await admit(deps, serviceId, PROTOCOLS, { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) });
     keyId = admitted.key?.id;
     const { service, upstream } = admitted;
-    const urls = downloadUrls(deps.baseUrl, service.id, service.url);
+    const urls = paths.urlsFor(admitted);
     const target = rest === null ? urls.serviceUrl : urls.upstreamUrl(rest, forwardedQuery(ctx.querystring));
+    // Only what the service's feeds point at (download-paths.ts), refused before anything leaves the hub.
+    if (rest !== null) await paths.check(admitted, target);
     const mirror = mirrors(service.options);
     const c: RespondContext = {
       service, urls, head: ctx.method === 'HEAD',

@@ -89,11 +89,50 @@ describe.each(backends)('download proxy on $name', (backend) => {
     expect(hub.usage.map((u) => [u.service, u.status])).toEqual([[def.id, 200], [def.id, 200]]);
   });
 
+  it('forwards only what the feeds point at: a bookmarked file is found by reading the feeds once, the rest of the origin is refused', async () => {
+    const feed = (name: string, type: string) => (_q: unknown, res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-type': type });
+      res.end(feedFor(name, up.url));
+    };
+    up.routes.push(
+      { path: '/download/en.xml', handler: feed('inspire-tg-service-feed.xml', 'application/atom+xml') },
+      { path: '/download/de.xml', handler: reply(404, 'no German feed') },
+      { path: '/data/waternetwork_feed.xml', handler: feed('inspire-tg-dataset-feed.xml', 'application/atom+xml') },
+      { path: '/data/abc/waternetwork_25832.gml', handler: file(`${atomDir}/inspire-tg-dataset-feed.xml`, 'application/gml+xml') },
+    );
+    // A hub that has served no feed of the service yet (started after the link was bookmarked).
+    const def = await serviceAt('/download/en.xml');
+    const gml = await fetch(`${hub.url}/download/${def.id}/-/data/abc/waternetwork_25832.gml`);
+    expect(gml.status).toBe(200);
+    await gml.arrayBuffer();
+    // The service feed, the feeds it links (atom type), then the file; the HTML and metadata links are not read.
+    expect(up.requests.map((r) => r.url)).toEqual(['/download/en.xml', '/download/de.xml', '/data/waternetwork_feed.xml',
+      '/data/abc/waternetwork_25832.gml']);
+    up.requests.length = 0;
+    for (const p of ['/admin', '/data/../admin/', '/data%2F..%2F..%2Fadmin', '/Data/abc/x.gml', '/other-app/index.php']) {
+      const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
+      expect(res.status, p).toBe(403);
+      const body = await res.json() as { error: string; message: string };
+      expect(body.error).toBe('forbidden');
+      expect(body.message).toContain(def.id);
+    }
+    // Refused without asking the upstream anything, and without reading the feeds again.
+    expect(up.requests).toEqual([]);
+    // Next to the file, and under the service feed's directory: forwarded.
+    up.routes.push({ path: /^\/(data\/abc|download)\/more/, handler: reply(200, 'more', { 'content-type': 'application/octet-stream' }) });
+    for (const p of ['/data/abc/more.zip', '/download/more/x.zip']) {
+      const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
+      expect(res.status, p).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(up.requests.map((r) => r.url)).toEqual(['/data/abc/more.zip', '/download/more/x.zip']);
+  });
+
   it('streams a 160 MB file whole, with its headers, without holding it in memory', async () => {
     // Big against RSS noise: streaming grows RSS by 20-40 MB whatever the size (GC timing), buffering by the size.
     const BIG = 160 * 1024 * 1024;
     up.routes.push({ path: '/files/big.zip', handler: bigFile(true, BIG) });
-    const def = await serviceAt('/feed.xml');
+    const def = await serviceAt('/files/feed.xml');
     const base = process.memoryUsage().rss;
     let peak = base;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
@@ -125,7 +164,7 @@ describe.each(backends)('download proxy on $name', (backend) => {
 
   it('passes Range and If-Range upstream and the 206 back; a range the upstream ignores comes back as its 200', async () => {
     up.routes.push({ path: '/files/big.zip', handler: bigFile(true) }, { path: '/files/plain.zip', handler: bigFile(false) });
-    const def = await serviceAt('/feed.xml');
+    const def = await serviceAt('/files/feed.xml');
     const res = await fetch(`${hub.url}/download/${def.id}/-/files/big.zip`, { headers: { range: 'bytes=1048570-1048585', 'if-range': '"v1"' } });
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe(`bytes 1048570-1048585/${SIZE}`);
@@ -140,13 +179,13 @@ describe.each(backends)('download proxy on $name', (backend) => {
 
   it('answers upstream errors in JSON naming the service and the host: 404, 502, 504', async () => {
     up.routes.push(
-      { path: '/gone.zip', handler: reply(404, 'no') },
-      { path: '/broken.zip', handler: reply(500, 'boom') },
-      { path: '/slow.zip', handler: () => { /* never answers */ } },
+      { path: '/dl/gone.zip', handler: reply(404, 'no') },
+      { path: '/dl/broken.zip', handler: reply(500, 'boom') },
+      { path: '/dl/slow.zip', handler: () => { /* never answers */ } },
     );
-    const def = await serviceAt('/feed.xml', { politeness: { concurrency: 4, timeoutMs: 400, maxBytes: 1e9 } });
+    const def = await serviceAt('/dl/feed.xml', { politeness: { concurrency: 4, timeoutMs: 400, maxBytes: 1e9 } });
     const host = new URL(up.url).host;
-    for (const [p, status, code] of [['/gone.zip', 404, 'not_found'], ['/broken.zip', 502, 'upstream_unavailable'], ['/slow.zip', 504, 'upstream_timeout']] as const) {
+    for (const [p, status, code] of [['/dl/gone.zip', 404, 'not_found'], ['/dl/broken.zip', 502, 'upstream_unavailable'], ['/dl/slow.zip', 504, 'upstream_timeout']] as const) {
       const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
       expect(res.status).toBe(status);
       const body = await res.json() as { error: string; message: string };
@@ -162,25 +201,31 @@ describe.each(backends)('download proxy on $name', (backend) => {
   it('never reaches another host: crafted paths stay on the registered origin, redirects away are refused', async () => {
     const evilHost = new URL(evil.url).host;
     up.routes.push(
-      { path: '/away', handler: reply(302, '', { location: `${evil.url}/stolen` }) },
+      { path: '/dl/away', handler: reply(302, '', { location: `${evil.url}/stolen` }) },
       { path: /.*/, handler: reply(404, 'not here') },
     );
-    const def = await serviceAt('/feed.xml');
+    const def = await serviceAt('/dl/feed.xml');
     const crafted = [`//${evilHost}/x`, `/%2F%2F${evilHost}/x`, `/http://${evilHost}/x`, `/@${evilHost}/x`, `/%5C%5C${evilHost}/x`,
       `/..%2F..%2F${evilHost}`, `/%40${evilHost}`, `/x?url=${encodeURIComponent(evil.url)}`];
+    // Under the feed's directory they are forwarded, as paths on the registered origin (404 there); at the root
+    // of the origin they are refused by the path rule (download-paths.ts), after one read of the feed (a 404).
     for (const p of crafted) {
-      const res = await fetch(`${hub.url}/download/${def.id}/-${p}`);
-      expect([404], p).toContain(res.status);
+      const res = await fetch(`${hub.url}/download/${def.id}/-/dl${p}`);
+      // (403 for those whose dot segments climb out of /dl/.)
+      expect([403, 404], p).toContain(res.status);
+      const outside = await fetch(`${hub.url}/download/${def.id}/-${p}`);
+      expect([403], p).toContain(outside.status);
     }
-    expect(up.requests.length).toBe(crafted.length);
-    const away = await fetch(`${hub.url}/download/${def.id}/-/away`);
+    expect(up.requests.map((r) => r.url).filter((u) => !u.startsWith('/dl/'))).toEqual([]);
+    expect(up.requests.filter((r) => r.url === '/dl/feed.xml')).toHaveLength(1);
+    const away = await fetch(`${hub.url}/download/${def.id}/-/dl/away`);
     expect(away.status).toBe(502);
     expect((await away.json() as { error: string }).error).toBe('upstream_refused');
   });
 
   it('asks restricted services for a key, accepts it in the query, and never forwards it', async () => {
     up.routes.push({ path: '/files/a.gml', handler: file(`${atomDir}/inspire-tg-dataset-feed.xml`, 'application/gml+xml') });
-    const def = await serviceAt('/feed.xml', { access: 'restricted' });
+    const def = await serviceAt('/files/feed.xml', { access: 'restricted' });
     const denied = await fetch(`${hub.url}/download/${def.id}/-/files/a.gml`);
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toBe(`Basic realm="moisson ${def.id}"`);

@@ -92,7 +92,7 @@ describe('Atom feed rewriting', () => {
   it('reports each file link of a dataset feed with the length it announces', async () => {
     const { out, links } = await rewrite(fixture('inspire-tg-dataset-feed.xml'), 'http://xyz.org/download/en.xml', 'http://xyz.org/data/abc/en.xml');
     const gml = links.find((l) => l.url.href === 'http://xyz.org/data/abc/waternetwork_25832.gml');
-    expect(gml).toEqual({ url: new URL('http://xyz.org/data/abc/waternetwork_25832.gml'), length: 34987 });
+    expect(gml).toEqual({ url: new URL('http://xyz.org/data/abc/waternetwork_25832.gml'), type: 'application/gml+xml;version=3.2', length: 34987 });
     expect(links.filter((l) => l.length !== undefined)).toHaveLength(4);
     const { hrefs } = locations(out);
     expect(hrefs).toContain(`${HUB}/download/dls/-/data/abc/waternetwork_WGS84.zip`);

@@ -36,7 +36,7 @@ describe.each(backends)('proxy routes behind the gate on $name', (backend) => {
       { path: /.*/, handler: reply(200, 'upstream bytes', { 'content-type': 'application/octet-stream' }) },
     ]);
     evil = await startTestServer([{ path: /.*/, handler: reply(200, 'evil') }]);
-    const dl = service(`${up.url}/feeds/top.xml`, { protocol: 'atom-download', access: 'restricted' });
+    const dl = service(`${up.url}/files/top.xml`, { protocol: 'atom-download', access: 'restricted' });
     const ows = service(`${up.url}/wms?map=demo`, { protocol: 'wms', access: 'restricted' });
     [ids.download, ids.ows] = [dl.id, ows.id];
     await putService(store.db, dl);
@@ -113,7 +113,7 @@ describe.each(backends)('proxy routes behind the gate on $name', (backend) => {
       for (const p of paths) {
         const res = await fetch(base + prefix + p, { headers: { 'x-moisson-key': secret } });
         await res.arrayBuffer();
-        // 403: /ows/{service}/-/ refuses paths its documents do not point at (services/ows-paths.ts).
+        // 403: /-/ refuses paths the service's documents do not point at (ows-paths.ts, download-paths.ts).
         expect([200, 400, 403, 404, 502, 599], `${prefix}${p} → ${res.status}`).toContain(res.status);
       }
     }

@@ -22,7 +22,7 @@ describe('usage in the running hub', () => {
     const up = await startTestServer([{ path: '/files/a.bin', handler: reply(200, 'x'.repeat(1234), { 'content-type': 'application/octet-stream' }) }]);
     const config: HubConfig = { port: 0, host: '127.0.0.1', baseUrl: 'https://hub.example', dataDir, logLevel: 'silent', seedsDir: defaultSeedsDir };
     const hub = await startHub(config, pino({ level: 'silent' }), { scheduler: false });
-    const def = service(`${up.url}/feed.xml`, { protocol: 'atom-download' });
+    const def = service(`${up.url}/files/feed.xml`, { protocol: 'atom-download' });
     try {
       await putService(hub.db, def);
       const res = await fetch(`${hub.url}/download/${def.id}/-/files/a.bin`);
