@@ -17,15 +17,14 @@
 import type { Readable } from 'node:stream';
 import { HubError } from '../../errors.ts';
 import type { Admitted, ProxyDeps } from '../gate.ts';
-import { DocumentPaths, type PathRecorder } from '../rewrite/paths.ts';
+import type { PathRecorder } from '../rewrite/paths.ts';
 import type { AnnouncedFile } from './download-feed.ts';
 import { respond } from './download-respond.ts';
+import { PathRule } from './path-rule.ts';
 import { downloadUrls, type DownloadUrls } from './download-urls.ts';
 
 /** Dataset feeds read after the service feed to find the directories of a service's files. */
 export const MAX_FEEDS = 50;
-/** Longest part of a refused path quoted in the error message. */
-const MAX_QUOTED = 300;
 const ATOM_TYPE = /^application\/atom\+xml\b/i;
 
 /** `urls` telling `recorder` the upstream path of every URL it sends through `/-/`. */
@@ -46,46 +45,17 @@ export function recordingUrls(urls: DownloadUrls, recorder: PathRecorder): Downl
 }
 
 /** The /-/ paths a download service's feeds point at, and the feed reads that find them. */
-export class DownloadPaths {
-  readonly documents = new DocumentPaths();
-  /** Feed reads in progress, by service id and registered URL. */
-  private readonly reading = new Map<string, Promise<void>>();
-
-  constructor(private readonly deps: ProxyDeps) {}
+export class DownloadPaths extends PathRule {
+  constructor(deps: ProxyDeps) {
+    super(deps, { route: 'download', documents: 'feeds', home: 'the service feed\'s directory', linkers: 'its feeds' });
+  }
 
   /** The service's URLs, recording the paths of the feeds a client is sent. */
   urlsFor(admitted: Admitted): DownloadUrls {
     const { id, url } = admitted.service;
     const recorder = this.documents.recorder(id, url);
-    // A client's feed adds paths; only a complete read (readFeeds) marks the service as read.
+    // A client's feed adds paths; only a complete read (read) marks the service as read.
     return recordingUrls(downloadUrls(this.deps.baseUrl, id, url), { seen: recorder.seen, complete: () => {} });
-  }
-
-  /** Resolves when the upstream URL's path may be forwarded; a 403 HubError otherwise. */
-  async check(admitted: Admitted, url: URL): Promise<void> {
-    const { id, url: registered } = admitted.service;
-    if (this.documents.allows(id, registered, url.pathname)) return;
-    if (!this.documents.isRead(id, registered)) {
-      await this.readOnce(admitted);
-      if (this.documents.allows(id, registered, url.pathname)) return;
-    }
-    if (this.documents.isFull(id, registered)) {
-      this.deps.logger.warn({ service: id, path: url.pathname }, 'download /-/ path refused; the service has more document directories than are recorded');
-    }
-    const path = url.pathname.length > MAX_QUOTED ? `${url.pathname.slice(0, MAX_QUOTED)}…` : url.pathname;
-    throw new HubError('forbidden',
-      `The path ${path} is not one the feeds of service "${id}" point at: /download/${id}/-/ forwards only paths under `
-      + 'the service feed\'s directory and those its feeds link to.', { locator: path });
-  }
-
-  private readOnce(admitted: Admitted): Promise<void> {
-    const key = `${admitted.service.id}\n${admitted.service.url}`;
-    let read = this.reading.get(key);
-    if (!read) {
-      read = this.readFeeds(admitted).finally(() => this.reading.delete(key));
-      this.reading.set(key, read);
-    }
-    return read;
   }
 
   /**
@@ -94,7 +64,7 @@ export class DownloadPaths {
    * read. Any other failure of it is the request's error and leaves the service unread, to be tried again; a
    * dataset feed failing only leaves its files out.
    */
-  private async readFeeds(admitted: Admitted): Promise<void> {
+  protected async read(admitted: Admitted): Promise<void> {
     const { service } = admitted;
     const recorder = this.documents.recorder(service.id, service.url);
     const urls = recordingUrls(downloadUrls(this.deps.baseUrl, service.id, service.url), recorder);
