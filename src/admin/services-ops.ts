@@ -94,15 +94,19 @@ export function localServiceOps(db: Db, hooks: ServiceOpsHooks = {}): ServiceOps
   };
   return {
     async addService(input) {
-      let service: ServiceDef;
-      try {
-        const parsed = parseService(input);
-        // A definition read through the admin API carries '***' for each upstream header: those keep their values.
-        service = keepStoredHeaders(parsed, await getService(db, parsed.id));
-      } catch (err) {
-        asServiceError(err);
-      }
-      const status = await putService(db, service);
+      // Read and written in one transaction, the stored row locked: a concurrent PUT cannot slip its header values
+      // in between, to be overwritten by the ones this one read.
+      const { status, service } = await db.tx(async (t) => {
+        let service: ServiceDef;
+        try {
+          const parsed = parseService(input);
+          // A definition read through the admin API carries '***' for each upstream header: those keep their values.
+          service = keepStoredHeaders(parsed, await getService(t, parsed.id, { lock: true }));
+        } catch (err) {
+          asServiceError(err);
+        }
+        return { status: await putService(t, service), service };
+      });
       // The proxy keeps definitions and keys a few seconds (gate.ts): a change made here applies at once here.
       forgetProxyCaches(db);
       return { status, service };
@@ -143,13 +147,18 @@ export function readSeedServices(dir: string): ServiceDef[] {
 
 /** Stores validated seed services; with `keepExisting`, services already in the store are left as admins set them. */
 export async function storeSeedServices(db: Db, defs: ServiceDef[], opts: { keepExisting?: boolean } = {}): Promise<SeedImport> {
+  // One transaction, each stored row read locked: as for a PUT, no value written meanwhile is overwritten.
+  return db.tx((t) => storeSeedServicesIn(t, defs, opts));
+}
+
+async function storeSeedServicesIn(db: Db, defs: ServiceDef[], opts: { keepExisting?: boolean }): Promise<SeedImport> {
   const result: SeedImport = { created: [], updated: [], kept: [] };
   const toStore: ServiceDef[] = [];
   const problems: ServiceProblem[] = [];
   // Seeds take the admin input's path: '***' keeps a stored header value. Checked before anything is written.
   // readSeedServices returns them in file order, all valid: the index is the one in the file.
   for (const [i, def] of defs.entries()) {
-    const stored = await getService(db, def.id);
+    const stored = await getService(db, def.id, { lock: true });
     if (opts.keepExisting && stored) result.kept.push(def.id);
     else {
       try {

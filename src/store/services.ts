@@ -88,8 +88,9 @@ export async function putService(db: Db, def: ServiceDef): Promise<'created' | '
   return r.rows[0].inserted ? 'created' : 'updated';
 }
 
-export async function getService(db: Db, id: string): Promise<ServiceDef | null> {
-  const r = await db.query<ServiceRow>(`SELECT ${serviceColumns} FROM services WHERE id = $1`, [id]);
+/** A service by id; `lock`: FOR UPDATE, in a transaction that rewrites it from what it read (a PUT keeping secrets). */
+export async function getService(db: Db, id: string, opts: { lock?: boolean } = {}): Promise<ServiceDef | null> {
+  const r = await db.query<ServiceRow>(`SELECT ${serviceColumns} FROM services WHERE id = $1${opts.lock ? ' FOR UPDATE' : ''}`, [id]);
   return r.rows[0] ? toService(r.rows[0]) : null;
 }
 

@@ -13,7 +13,7 @@ import { text } from '../proxy/gate/service.ts';
 import { createApp } from '../../src/http/app.ts';
 import { remoteOps } from '../../src/admin/client.ts';
 import { storeSeedServices } from '../../src/admin/services-ops.ts';
-import { getService } from '../../src/store/services.ts';
+import { getService, putService } from '../../src/store/services.ts';
 import { parseService } from '../../src/proxy/services-def.ts';
 import { upstreamFor } from '../../src/proxy/clients/upstream.ts';
 
@@ -122,6 +122,37 @@ describe.each(backends)('upstream header secrets in the admin API on $name', (ba
     expect(fresh.status).toBe(422);
     expect(((await fresh.json()) as { message: string }).message).toContain("upstreamHeaders.X-Api-Key: '***' keeps a stored value, but service fresh has none");
     expect(await getService(store.db, 'fresh')).toBeNull();
+  });
+
+  it.runIf(backend.name === 'pg')('keeps a value another writer stored while a PUT with "***" waited for the row', async () => {
+    expect((await send('/services', keyed)).status).toBeLessThan(300);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => { holding = resolve; });
+    // Another writer (a seed import, a second admin) holds the row and rotates the key, not committed yet.
+    const other = store.db.tx(async (t) => {
+      await t.query(`SELECT 1 FROM services WHERE id = 'keyed' FOR UPDATE`);
+      await putService(t, parseService({ ...keyed, upstreamHeaders: { 'X-Api-Key': 'rotated-key', 'X-Tenant': TENANT } }));
+      holding();
+      await gate;
+    });
+    await held;
+    const put = send('/services/keyed', { ...keyed, title: 'Renamed', upstreamHeaders: redacted }, 'PUT');
+    // Until the PUT waits for the row (to read it, or, read unlocked, to write it).
+    for (let i = 0; i < 200; i++) {
+      const waiting = await store.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+      if (waiting.rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    release();
+    await other;
+    expect((await put).status).toBe(200);
+    const stored = await getService(store.db, 'keyed');
+    expect(stored?.title).toBe('Renamed');
+    // Read after the other writer committed: the rotated key is kept, not the one it replaced.
+    expect(stored?.upstreamHeaders).toEqual({ 'X-Api-Key': 'rotated-key', 'X-Tenant': TENANT });
   });
 
   it('works the same through the admin API client the CLI forwards to', async () => {
