@@ -101,7 +101,7 @@ export async function startHub(
     if (!config.databaseUrl) setLockUrl(config.dataDir, url);
     logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine }, 'moisson is listening');
     // Started once the hub listens; stopped before the store closes (its running harvests are handed back).
-    const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger }) : null;
+    const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger, onChanged: () => indexer.wake() }) : null;
     scheduler?.start();
     indexer.start();
     const close = async () => {

@@ -42,6 +42,8 @@ export interface SchedulerOptions {
   timezone?: string;
   now?: () => Date;
   log?: HarvestLogger;
+  /** Told when a scheduled harvest has ended or withdrawn records were purged (the hub wakes its search indexer). */
+  onChanged?: () => void;
 }
 
 export interface TickResult {
@@ -63,7 +65,7 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-type Settings = Required<Omit<SchedulerOptions, 'log' | 'timezone'>> & Pick<SchedulerOptions, 'log' | 'timezone'>;
+type Settings = Required<Omit<SchedulerOptions, 'log' | 'timezone' | 'onChanged'>> & Pick<SchedulerOptions, 'log' | 'timezone' | 'onChanged'>;
 
 function settings(opts: SchedulerOptions): Settings {
   return {
@@ -79,6 +81,7 @@ function settings(opts: SchedulerOptions): Settings {
     now: opts.now ?? (() => new Date()),
     log: opts.log,
     timezone: opts.timezone,
+    onChanged: opts.onChanged,
   };
 }
 
@@ -119,7 +122,10 @@ export function createScheduler(db: Db, options: SchedulerOptions = {}): Schedul
     lastMaintenance = now;
     const records = await purgeWithdrawn(db, new Date(now.getTime() - s.withdrawnGraceMs));
     const jobs = await purgeJobs(db, new Date(now.getTime() - s.jobRetentionMs));
-    if (records > 0) s.log?.info({ records }, 'withdrawn records purged after their grace period');
+    if (records > 0) {
+      s.log?.info({ records }, 'withdrawn records purged after their grace period');
+      s.onChanged?.();
+    }
     return { records, jobs };
   }
 
@@ -134,6 +140,7 @@ export function createScheduler(db: Db, options: SchedulerOptions = {}): Schedul
       const done = runJob(db, job, { owner: s.owner, leaseMs: s.leaseMs, now: s.now, stopping: stopping.signal, log: s.log })
         .then((outcome) => {
           s.log?.info({ job: job.id, source: job.sourceId, status: outcome.status }, 'scheduled harvest ended');
+          s.onChanged?.();
           return outcome;
         })
         .finally(() => {

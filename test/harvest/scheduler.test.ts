@@ -66,11 +66,14 @@ describe.each(backends)('the scheduler in one process on $name', (backend) => {
   });
 
   it('creates the job of a due slot once, across hubs, and runs it: the run is linked to the job', async () => {
-    const hub = scheduler();
+    let changed = 0;
+    const hub = scheduler({ onChanged: () => { changed += 1; } });
     const tick = await hub.tick();
     expect(tick.enqueued).toEqual([{ sourceId: 'region', slot: T('2025-03-01T02:00:00Z') }]);
     expect(tick.claimed).toHaveLength(1);
     await hub.idle();
+    // The hub's indexer is woken once the harvest has ended (server.ts), as after a manual harvest.
+    expect(changed).toBe(1);
     const [job] = await listJobs(store.db);
     expect(job).toMatchObject({ sourceId: 'region', status: 'done', attempts: 1, owner: 'hub-0', error: null });
     expect(await getRun(store.db, job.runId!)).toMatchObject({ status: 'succeeded', complete: true, counts: { new: 2 } });
