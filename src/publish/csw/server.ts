@@ -14,21 +14,19 @@ import { findQueryable } from '../../../mappings/queryables.ts';
 import type { MdRecord } from '../../../mappings/types.ts';
 import type { Db } from '../../store/db.ts';
 import {
-  ALL, catalogueByIdentifier, catalogueDomain, catalogueGeneration, loadRecords, queryCatalogue, type CatalogueHit,
-  type CatalogueRow,
-  type CatalogueSort, type SqlCondition,
+  ALL, catalogueByIdentifier, catalogueDomain, catalogueGeneration, queryCatalogue, type CatalogueRow, type CatalogueSort,
+  type SqlCondition,
 } from '../../store/catalogue.ts';
 import { compileFilter, compileSort } from '../filter/sql.ts';
 import type { PublisherResponse } from '../native/records.ts';
 import {
-  MAX_RECORDS, OPERATIONS, parseKvp, parseXmlRequest, type CswRequest, type ElementSet, type GetDomainRequest,
-  type GetRecordByIdRequest, type GetRecordsRequest, type OutputSchema,
+  MAX_RECORDS, OPERATIONS, parseKvp, parseXmlRequest, type CswRequest, type GetDomainRequest, type GetRecordByIdRequest,
+  type GetRecordsRequest,
 } from './request.ts';
 import { capabilities, type CapabilitiesOptions } from './capabilities.ts';
 import { describeRecord } from './describe-record.ts';
-import { dcRecord } from './dc-record.ts';
 import { exceptionReport } from './exception.ts';
-import { isoRecord } from './iso-element-set.ts';
+import { recordElements, writeRecordElement } from './record-elements.ts';
 import { parameterDomain } from './domains.ts';
 import { deflatePiece, unpackPiece } from '../../http/gzip-stitch.ts';
 import {
@@ -215,57 +213,6 @@ async function dispatch(deps: CswDeps, r: CswRequest, gzip: boolean): Promise<st
     case 'GetDomain':
       return getDomain(deps, r);
   }
-}
-
-/**
- * Records as written elements, by record, version, schema and element set. Writing ISO 19139 costs about a
- * millisecond per record (xmlbuilder2), ten times what the rest of a GetRecords page costs; a page asked
- * again (the first page of every MetaSearch search, the pages every harvester walks) is served from here. The
- * key holds the catalogue row's `changed`, so a record changed since is written anew.
- */
-const rendered = new LRUCache<string, string>({
-  maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (xml) => xml.length * 2,
-});
-
-const renderKey = (hit: CatalogueRow, schema: OutputSchema, elementSet: ElementSet | null, baseUrl: string) =>
-  `${hit.recordId}|${hit.changed.getTime()}|${schema}|${elementSet}|${baseUrl}`;
-
-/**
- * The page's records as the elements the output schema and element set ask for: from the cache when written
- * before (unless ElementName is used), the others read from the store (the page was read without them) and
- * written now.
- */
-async function recordElements(
-  db: Db, hits: (CatalogueRow & { record?: MdRecord })[], schema: OutputSchema, elementSet: ElementSet | null,
-  elementNames: string[], baseUrl: string,
-): Promise<string[]> {
-  // The full ISO form is written by the index sync into the catalogue row; the others are cached here.
-  const fullIso = schema === 'gmd' && (elementSet ?? 'full') === 'full' && elementNames.length === 0;
-  const cached = elementNames.length > 0 ? hits.map(() => undefined)
-    : hits.map((h) => (fullIso && h.iso ? h.iso : rendered.get(renderKey(h, schema, elementSet, baseUrl))));
-  const missing = hits.filter((h, i) => cached[i] === undefined && h.record === undefined).map((h) => h.recordId);
-  const records = await loadRecords(db, missing);
-  return hits.map((hit, i) => {
-    if (cached[i] !== undefined) return cached[i]!;
-    const record = hit.record ?? records.get(hit.recordId);
-    // Purged between the page and this read: refuse the page rather than serve it short of what it counts.
-    if (!record) throw new HubError('internal', `Record ${hit.recordId} vanished while the page was written; ask again.`);
-    const xml = writeRecordElement({ ...hit, record }, schema, elementSet, elementNames, baseUrl);
-    if (elementNames.length === 0) rendered.set(renderKey(hit, schema, elementSet, baseUrl), xml);
-    return xml;
-  });
-}
-
-function writeRecordElement(hit: CatalogueHit, schema: OutputSchema, elementSet: ElementSet | null, elementNames: string[], baseUrl: string): string {
-  const rec: MdRecord = { ...hit.record, identifier: hit.identifier };
-  if (schema === 'gmd') return isoRecord(rec, elementSet ?? 'full', elementNames.length > 0 ? elementNames : undefined);
-  return dcRecord(rec, {
-    identifier: hit.identifier,
-    elementSet: elementSet ?? 'full',
-    elementNames: elementNames.length > 0 ? elementNames : undefined,
-    baseUrl,
-  });
 }
 
 /**
