@@ -189,7 +189,10 @@ if (process.env.DATABASE_URL) {
       expect(done.length).toBeGreaterThanOrEqual(3);
       for (const j of jobs) {
         if (j.status === 'done') expect(j, JSON.stringify(j)).toMatchObject({ attempts: 1, runId: expect.any(Number), error: null });
-        else expect(j, JSON.stringify(j)).toMatchObject({ status: 'queued', attempts: 0, error: expect.stringMatching(/^interrupted by a hub stop/) });
+        else if (j.error === null) {
+          // Enqueued by a last tick while the hubs were stopping, taken by none: never started.
+          expect(j, JSON.stringify(j)).toMatchObject({ status: 'queued', attempts: 0, runId: null, startedAt: null, owner: null });
+        } else expect(j, JSON.stringify(j)).toMatchObject({ status: 'queued', attempts: 0, error: expect.stringMatching(/^interrupted by a hub stop/) });
       }
       const runs = (await listRuns(store.db, { limit: 1000 })).reverse();
       // A job handed back by a stopping hub and resumed by another points at its new run: the run it left behind is
