@@ -93,6 +93,21 @@ describe.each(backends)('Db seam on $name', (backend) => {
       expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
       expect((await store.db.query<{ id: string }>('SELECT id FROM sources')).rows).toEqual([{ id: 'b' }]);
     });
+    it('joins root queries to their transaction after others ended, and while another ends (pg: they overlap)', async () => {
+      const first = store.db.tx(async (t) => {
+        await t.query(insert('a'));
+        await new Promise((r) => setTimeout(r, 100));
+      });
+      // On PostgreSQL this one starts at once and sees the first end; on PGlite it starts after the first ended.
+      const second = store.db.tx(async () => {
+        await first;
+        await store.db.query(insert('b')); // the root handle: must belong to this transaction
+        throw new Error('second fails');
+      });
+      await first;
+      await expect(second).rejects.toThrow('second fails');
+      expect((await store.db.query<{ id: string }>('SELECT id FROM sources')).rows).toEqual([{ id: 'a' }]);
+    });
   });
 
   describe('prepared queries', () => {
