@@ -30,6 +30,7 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { HubError, toHubError } from '../../errors.ts';
+import { throttledWarn } from '../../logger.ts';
 import { forwardHeaders, type UpstreamResponse } from '../clients/upstream.ts';
 import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
 import { UrlRewriter } from '../rewrite/urls.ts';
@@ -51,8 +52,9 @@ type Target = (admitted: Admitted) => URL | Promise<URL>;
 /** Mounts the /ows routes. */
 export function owsRoutes(router: Router, deps: ProxyDeps): void {
   const paths = new OwsPaths(deps);
-  const byKvp = (ctx: Koa.Context) => serve(ctx, deps, paths, (a) => kvpTarget(a.service.url, ctx.querystring));
-  const byPath = (ctx: Koa.Context) => serve(ctx, deps, paths, async (a) => {
+  const warn = throttledWarn(deps.logger);
+  const byKvp = (ctx: Koa.Context) => serve(ctx, deps, warn, paths, (a) => kvpTarget(a.service.url, ctx.querystring));
+  const byPath = (ctx: Koa.Context) => serve(ctx, deps, warn, paths, async (a) => {
     const url = pathTarget(a.service.url, UPSTREAM_PATH.exec(ctx.path)?.[1] ?? '/', ctx.querystring);
     await paths.check(a, url);
     return url;
@@ -63,7 +65,7 @@ export function owsRoutes(router: Router, deps: ProxyDeps): void {
   router.get('/ows/:service/-/*path', byPath);
 }
 
-async function serve(ctx: Koa.Context, deps: ProxyDeps, paths: OwsPaths, target: Target): Promise<void> {
+async function serve(ctx: Koa.Context, deps: ProxyDeps, warn: ReturnType<typeof throttledWarn>, paths: OwsPaths, target: Target): Promise<void> {
   const kvp = readKvp(ctx.querystring);
   const serviceId = ctx.params.service;
   let admitted: Admitted | undefined;
@@ -85,7 +87,7 @@ async function serve(ctx: Koa.Context, deps: ProxyDeps, paths: OwsPaths, target:
     if (body !== null) ctx.body = body;
   } catch (err) {
     const hubErr = toHubError(err);
-    if (hubErr.status >= 500) deps.logger.warn({ err, service: serviceId }, 'ows proxy request failed');
+    if (hubErr.status >= 500) warn(`${serviceId}\0${hubErr.code}`, { err, service: serviceId, code: hubErr.code }, 'ows proxy request failed');
     renderError(ctx, hubErr, dialectOf(kvp, admitted?.service.protocol));
     // Refused credentials are counted too (the service exists); unknown service ids are not (unbounded labels).
     if (admitted || hubErr.status === 401 || hubErr.status === 403) {

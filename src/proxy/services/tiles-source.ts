@@ -101,19 +101,49 @@ async function fetchWmtsContents(upstream: Upstream): Promise<WmtsContents> {
   return readWmtsCapabilities(decodedBody(res, Math.min(service.politeness.maxBytes, CAPABILITIES_MAX_BYTES)), `service "${service.id}" (${res.url.host})`);
 }
 
-interface CachedContents { url: string; at: number; contents: Promise<WmtsContents> }
+interface CachedContents {
+  url: string;
+  /** When `contents` was asked for (a read in flight counts from its start). */
+  at: number;
+  contents: Promise<WmtsContents>;
+  /** The last capabilities read successfully: served while a later read fails. */
+  lastGood?: WmtsContents;
+  /** After a failed read with nothing to fall back on: the error, answered at once until `retryAt`. */
+  failure?: { error: unknown; retryAt: number };
+}
 const wmtsCache = new Map<string, CachedContents>();
+/** After a failed read, how long the capabilities are not asked for again (every tile request would otherwise). */
+const CAPABILITIES_RETRY_MS = 15_000;
 
-/** The upstream capabilities of a WMTS service, fetched once per hour (and again after a failure). */
+/** Forgets every upstream capabilities document read by this process (a restart, for tests). */
+export function forgetWmtsCapabilities(): void {
+  wmtsCache.clear();
+}
+
+/**
+ * The upstream capabilities of a WMTS service, read once per hour. A failed read never takes away capabilities
+ * read before (the cached tiles stay servable while the upstream is down); it is tried again after 15 s, and
+ * until then requests are answered from what is known, or with the failure, without asking the upstream.
+ */
 function wmtsContents(upstream: Upstream): Promise<WmtsContents> {
   const { service } = upstream;
-  const known = wmtsCache.get(service.id);
-  if (known && known.url === service.url && Date.now() - known.at < CAPABILITIES_TTL_MS) return known.contents;
-  const entry: CachedContents = { url: service.url, at: Date.now(), contents: fetchWmtsContents(upstream) };
-  // A failure is not kept: the next request tries again (the upstream's politeness queue paces it).
-  entry.contents.catch(() => { if (wmtsCache.get(service.id) === entry) wmtsCache.delete(service.id); });
+  const now = Date.now();
+  const known = wmtsCache.get(service.id)?.url === service.url ? wmtsCache.get(service.id) : undefined;
+  if (known?.failure && now < known.failure.retryAt) {
+    return known.lastGood ? Promise.resolve(known.lastGood) : Promise.reject(known.failure.error);
+  }
+  if (known && !known.failure && now - known.at < CAPABILITIES_TTL_MS) return known.contents;
+  const entry: CachedContents = { url: service.url, at: now, contents: fetchWmtsContents(upstream), lastGood: known?.lastGood };
   wmtsCache.set(service.id, entry);
-  return entry.contents;
+  entry.contents.then((c) => {
+    entry.lastGood = c;
+  }, (error: unknown) => {
+    entry.failure = { error, retryAt: Date.now() + CAPABILITIES_RETRY_MS };
+  });
+  if (!entry.lastGood) return entry.contents;
+  // A refresh: the requests waiting on it get the capabilities they had when it fails.
+  const fallback = entry.lastGood;
+  return entry.contents.catch(() => fallback);
 }
 
 /** The layers of a tile service (xyz, tms: its definition; wmts: the upstream capabilities). */

@@ -13,11 +13,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import { HubError, errorJson, toHubError } from '../../errors.ts';
+import { throttledWarn } from '../../logger.ts';
 import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
 import { TileCache, type ServedTile, type TilePolicy } from '../caches/tile-cache.ts';
 import { streamTile } from '../caches/tile-file.ts';
 import { checkTileInRange, extensionMatches, parseTilePath, type TileAddress } from './tiles-grid.ts';
-import { fetchTile, tileLayers } from './tiles-source.ts';
+import { fetchTile, tileLayers, type TileLayer } from './tiles-source.ts';
 import { tileCapabilities } from './tiles-capabilities.ts';
 import type { ServiceProtocol } from '../../store/services.ts';
 
@@ -94,9 +95,11 @@ async function tileBody(tile: ServedTile, head: boolean, headers: Record<string,
   return { body: s.stream, headers: { ...headers, 'content-length': String(s.size) } };
 }
 
-function errorResponse(err: unknown, deps: ProxyDeps): TileResponse {
+type Warn = ReturnType<typeof throttledWarn>;
+
+function errorResponse(err: unknown, warn: Warn, service?: string): TileResponse {
   const e = toHubError(err);
-  if (e.status >= 500) deps.logger.warn({ err, code: e.code }, 'tile request failed');
+  if (e.status >= 500) warn(`${service}\0${e.code}`, { err, code: e.code, ...(service ? { service } : {}) }, 'tile request failed');
   return { status: e.status, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*', ...e.headers },
     body: JSON.stringify(errorJson(e)) };
 }
@@ -119,7 +122,16 @@ export function createTileStore(opts: { dataDir: string; logger: ProxyDeps['logg
     const policy = policyOf(a);
     const hot = cache.peek(key, policy.maxAgeSeconds);
     if (hot) return hot;
-    const layer = (await tileLayers(a.upstream)).get(t.layer);
+    let layers: Map<string, TileLayer>;
+    try {
+      layers = await tileLayers(a.upstream);
+    } catch (err) {
+      // The upstream is down and this process has never read its capabilities: what the cache holds is served.
+      const kept = await cache.onDisk(key, policy);
+      if (kept) return kept;
+      throw err;
+    }
+    const layer = layers.get(t.layer);
     if (!layer) throw new HubError('not_found', `Service "${t.service}" has no tile layer "${t.layer}".`, { locator: 'layer' });
     const set = layer.matrixSets.find((s) => s.id === t.matrixSet);
     if (!set) {
@@ -139,6 +151,7 @@ export function createTileStore(opts: { dataDir: string; logger: ProxyDeps['logg
 export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number } = {}): TileService {
   const store = createTileStore({ dataDir: deps.dataDir, logger: deps.logger, memoryBytes: opts.memoryBytes });
   const { cache } = store;
+  const warn = throttledWarn(deps.logger);
 
   async function handleTile(req: TileRequest): Promise<TileResponse> {
     let t: TileAddress | undefined;
@@ -157,7 +170,7 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
         res = { status: 200, headers, body };
       }
     } catch (err) {
-      res = errorResponse(err, deps);
+      res = errorResponse(err, warn, t?.service);
     }
     if (t && a) {
       deps.usage.count({ service: t.service, layer: t.layer, ...(a.key ? { key: a.key.id } : {}), status: res.status,
@@ -175,7 +188,7 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
         'cache-control': a.service.access === 'public' ? 'public, max-age=300' : 'private, max-age=300' },
       body: tileCapabilities(a.service, layers, deps.baseUrl) };
     } catch (err) {
-      return errorResponse(err, deps);
+      return errorResponse(err, warn, serviceId);
     }
   }
 

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { promisify } from 'node:util';
 import { backends, useStore } from '../../helpers/db.ts';
 import { startMapProxy, type MapProxyServer } from '../../helpers/mapproxy.ts';
 import { putService } from '../../../src/store/services.ts';
+import { forgetWmtsCapabilities } from '../../../src/proxy/services/tiles-source.ts';
 import { removeDir, startTileHub, tileService, type TileHub } from './hub.ts';
 
 const run = promisify(execFile);
@@ -55,6 +58,47 @@ describe.each(backends)('tiles from MapProxy on $name', (backend) => {
     }
     const ortho = await bytes(`${mp.url}/wmts/ortho/webmercator/3/2/2.png`);
     expect(await bytes(`${hub.url}/tiles/mp-rest/ortho/webmercator/3/2/2.png`)).toEqual(ortho);
+  });
+
+  it('serves its cached WMTS tiles after a restart while the upstream is down, asking it once per 15 s', async () => {
+    // A switchable front of MapProxy that counts what reaches it.
+    let down = false;
+    let asked = 0;
+    const front = createServer((req, res) => {
+      asked += 1;
+      if (down) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance');
+      void fetch(mp.url + req.url!).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    await putService(store.db, tileService('mp-flaky', `${frontUrl}/service`, { protocol: 'wmts', layers: undefined }));
+    let restarted: TileHub | undefined;
+    try {
+      const direct = await bytes(`${mp.url}/wmts/base/webmercator/3/5/2.png`);
+      expect(await bytes(`${hub.url}/tiles/mp-flaky/base/webmercator/3/5/2.png`)).toEqual(direct);
+      // A new process on the same cache while the upstream is down: it has never read the capabilities.
+      forgetWmtsCapabilities();
+      restarted = await startTileHub(store.db, { dataDir: hub.dataDir });
+      down = true;
+      asked = 0;
+      expect(await bytes(`${restarted.url}/tiles/mp-flaky/base/webmercator/3/5/2.png`)).toEqual(direct);
+      expect(asked).toBe(1);
+      const answers = await Promise.all([1, 2, 3].map(() => fetch(`${restarted!.url}/tiles/mp-flaky/base/webmercator/3/4/2.png`)));
+      for (const r of answers) {
+        expect(r.status).toBe(502);
+        expect((await r.json()).message).toMatch(/Service "mp-flaky" \(127\.0\.0\.1:\d+\) answered 503 to GetCapabilities/);
+      }
+      // The failure is remembered: neither the cached tile nor the missing ones asked the upstream again.
+      expect(await bytes(`${restarted.url}/tiles/mp-flaky/base/webmercator/3/5/2.png`)).toEqual(direct);
+      expect(asked).toBe(1);
+    } finally {
+      await restarted?.close();
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 
   it('checks tiles against the upstream matrix (MapProxy has levels 0-19)', async () => {
