@@ -39,6 +39,8 @@ export interface Admitted {
 /** The query parameter that carries a key (any case: OGC clients may upper-case KVP names). */
 const KEY_PARAM = 'key';
 const KEY_HEADER = 'x-moisson-key';
+/** `credentialsOf(…).from` of a key passed as the query parameter. */
+export const KEY_PARAM_SOURCE = 'the key parameter';
 
 /**
  * How long a service definition or a key lookup is trusted. The tile path serves thousands of requests a
@@ -97,7 +99,7 @@ export function credentialsOf(req: { headers: IncomingHttpHeaders; query: URLSea
   const header = first(req.headers[KEY_HEADER])?.trim();
   if (header) return { secret: header, from: 'the X-Moisson-Key header' };
   for (const [name, value] of req.query) {
-    if (name.toLowerCase() === KEY_PARAM && value.trim()) return { secret: value.trim(), from: 'the key parameter' };
+    if (name.toLowerCase() === KEY_PARAM && value.trim()) return { secret: value.trim(), from: KEY_PARAM_SOURCE };
   }
   const auth = first(req.headers.authorization)?.trim() ?? '';
   const m = /^basic\s+([A-Za-z0-9+/=_-]+)$/i.exec(auth);

@@ -72,3 +72,27 @@ export function downloadUrls(baseUrl: string, serviceId: string, serviceUrl: str
 function withoutHash(u: URL): string {
   return u.href.replace(/#.*$/, '');
 }
+
+/**
+ * The same mapping with the client's access key in every hub URL it writes: a web application that passed
+ * `key=` in the query cannot set headers either when it follows the feed's links (as the OWS capabilities do,
+ * rewrite/urls.ts). Never added for keys sent in a header or as HTTP Basic: those clients send them again.
+ */
+export function withAccessKey(urls: DownloadUrls, key: string): DownloadUrls {
+  const param = `key=${encodeURIComponent(key)}`;
+  const add = (hub: string | null): string | null => {
+    if (hub === null) return null;
+    const hash = hub.indexOf('#');
+    const head = hash < 0 ? hub : hub.slice(0, hash);
+    const fragment = hash < 0 ? '' : hub.slice(hash);
+    const q = head.indexOf('?');
+    return q < 0 ? `${head}?${param}${fragment}` : `${head.slice(0, q + 1)}${param}&${head.slice(q + 1)}${fragment}`;
+  };
+  return {
+    serviceUrl: urls.serviceUrl,
+    hubBase: urls.hubBase,
+    hubUrl: (raw, base) => add(urls.hubUrl(raw, base)),
+    hubTemplate: (raw) => add(urls.hubTemplate(raw)),
+    upstreamUrl: (path, query) => urls.upstreamUrl(path, query),
+  };
+}

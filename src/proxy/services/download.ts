@@ -17,11 +17,12 @@ import type Koa from 'koa';
 import type Router from '@koa/router';
 import { toHubError } from '../../errors.ts';
 import { forwardHeaders } from '../clients/upstream.ts';
-import { admit, stripKeyParam, type ProxyDeps } from '../gate.ts';
+import { admit, credentialsOf, KEY_PARAM_SOURCE, stripKeyParam, type ProxyDeps } from '../gate.ts';
 import { MirrorStore } from '../mirror/store.ts';
 import { DownloadPaths } from './download-paths.ts';
 import { mirrored, mirrors } from './download-mirror.ts';
 import { respond, type DownloadResponse, type RespondContext } from './download-respond.ts';
+import { withAccessKey } from './download-urls.ts';
 
 const PROTOCOLS = ['atom-download' as const];
 /** The part of a raw request path after `/download/{service}/-` (still percent-encoded). */
@@ -51,10 +52,14 @@ async function serve(
 ): Promise<void> {
   let keyId: string | undefined;
   try {
-    const admitted = await admit(deps, serviceId, PROTOCOLS, { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) });
+    const req = { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) };
+    const admitted = await admit(deps, serviceId, PROTOCOLS, req);
     keyId = admitted.key?.id;
     const { service, upstream } = admitted;
-    const urls = paths.urlsFor(admitted);
+    // The key the request was admitted with, when it came as the key parameter: carried into the feed's links.
+    const creds = admitted.key ? credentialsOf(req) : null;
+    const queryKey = creds?.from === KEY_PARAM_SOURCE ? creds.secret : undefined;
+    const urls = queryKey ? withAccessKey(paths.urlsFor(admitted), queryKey) : paths.urlsFor(admitted);
     const target = rest === null ? urls.serviceUrl : urls.upstreamUrl(rest, forwardedQuery(ctx.querystring));
     // Only what the service's feeds point at (download-paths.ts), refused before anything leaves the hub.
     if (rest !== null) await paths.check(admitted, target);

@@ -236,4 +236,27 @@ describe.each(backends)('download proxy on $name', (backend) => {
     expect(up.requests.map((r) => r.url)).toEqual(['/files/a.gml?v=1']);
     expect(hub.usage.at(-1)).toMatchObject({ service: def.id, key: key.id, status: 200 });
   });
+
+  it('carries a key given as the query parameter into every hub link of a restricted service\'s feeds', async () => {
+    up.routes.push(
+      { path: '/download/en.xml', handler: (_q, res) => { res.writeHead(200, { 'content-type': 'application/atom+xml' }); res.end(feedFor('inspire-tg-service-feed.xml', up.url)); } },
+      { path: '/data/waternetwork_feed.xml', handler: (_q, res) => { res.writeHead(200, { 'content-type': 'text/xml' }); res.end(feedFor('inspire-tg-dataset-feed.xml', up.url)); } },
+    );
+    const def = await serviceAt('/download/en.xml', { access: 'restricted' });
+    const { secret } = await createAccessKey(store.db, 'web map', [def.id]);
+    const feed = await (await fetch(`${hub.url}/download/${def.id}?key=${secret}`)).text();
+    const hubLinks = [...feed.matchAll(/href="([^"]+)"/g)].map((m) => m[1].replaceAll('&amp;', '&')).filter((h) => h.startsWith(hub.url));
+    expect(hubLinks.length).toBeGreaterThan(1);
+    for (const link of hubLinks) expect(new URL(link).searchParams.get('key'), link).toBe(secret);
+    // A web client follows a link as written: admitted, and the key goes no further than the hub.
+    const datasetFeed = hubLinks.find((h) => h.includes('/-/data/waternetwork_feed.xml'))!;
+    const ds = await fetch(datasetFeed);
+    expect(ds.status).toBe(200);
+    expect(await ds.text()).toContain(`key=${secret}`);
+    expect(up.requests.map((r) => r.url).filter((u) => u.includes('waternetwork'))).toEqual(['/data/waternetwork_feed.xml']);
+    // Keys sent in a header are never written into documents.
+    const byHeader = await (await fetch(`${hub.url}/download/${def.id}`, { headers: { 'x-moisson-key': secret } })).text();
+    expect(byHeader).not.toContain(secret);
+    expect(byHeader).toContain(`${hub.url}/download/${def.id}/-/data/waternetwork_feed.xml`);
+  });
 });
