@@ -27,7 +27,7 @@ export interface FillOptions {
   announced?: AnnouncedFile;
   /** The upstream's Content-Length, when it sent one. */
   upstreamLength?: number;
-  meta: Pick<MirrorEntry, 'contentType' | 'contentDisposition' | 'lastModified'>;
+  meta: Pick<MirrorEntry, 'contentType' | 'contentDisposition' | 'lastModified' | 'etag'>;
   logger: MirrorLogger;
 }
 

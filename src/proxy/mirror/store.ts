@@ -27,7 +27,11 @@ export interface MirrorEntry {
   contentType?: string;
   contentDisposition?: string;
   lastModified?: string;
+  /** The upstream's ETag of the file, for conditional revalidation. */
+  etag?: string;
   fetchedAt: string;
+  /** When the upstream last confirmed the copy (revalidation); fetchedAt until then. */
+  checkedAt?: string;
 }
 
 export interface MirrorHit {
@@ -138,6 +142,14 @@ export class MirrorStore {
     await rename(tmpMeta, meta);
     this.logger.info({ service: serviceId, url: url.href, size: entry.size, sha256: entry.sha256 }, 'file mirrored');
   }
+}
+
+/** Records that the upstream confirmed a copy now (its sidecar rewritten atomically). */
+export async function markChecked(store: MirrorStore, serviceId: string, url: URL, entry: MirrorEntry): Promise<void> {
+  const { meta } = store.pathsOf(serviceId, url);
+  const tmp = `${meta}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify({ ...entry, checkedAt: new Date().toISOString() }, null, 2));
+  await rename(tmp, meta);
 }
 
 /** SHA-256 of a file, streamed. */

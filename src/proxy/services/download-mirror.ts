@@ -20,7 +20,7 @@ import { HubError } from '../../errors.ts';
 import type { Upstream, UpstreamResponse } from '../clients/upstream.ts';
 import { MirrorFill } from '../mirror/fill.ts';
 import { ifRangeHolds, noneMatchHolds, rangeOf } from '../mirror/range.ts';
-import type { MirrorHit, MirrorLogger, MirrorStore } from '../mirror/store.ts';
+import { markChecked, type MirrorHit, type MirrorLogger, type MirrorStore } from '../mirror/store.ts';
 import { checkStatus, mayBeFeed, passedHeaders, respond, type DownloadResponse, type RespondContext } from './download-respond.ts';
 
 export interface MirrorContext extends RespondContext {
@@ -41,11 +41,56 @@ export function mirrors(options: Record<string, unknown> | undefined): boolean {
   return options?.mirror === true;
 }
 
+/** Copies whose revalidation failed (upstream down), by service and URL: served without asking until then. */
+const revalidateAfter = new Map<string, number>();
+/** How long a copy is served without asking after a failed revalidation. */
+const RETRY_REVALIDATION_MS = 60_000;
+
+/**
+ * Whether the upstream still has the copy's file unchanged, once the copy is older than the service's
+ * `cache.maxAgeSeconds`: a conditional HEAD (If-None-Match / If-Modified-Since). 304, or 200 with the same
+ * ETag (else Last-Modified, else length): unchanged, and the copy is confirmed for another period. Another
+ * answer that says the file changed or is gone (200, 404, 410): 'changed'. An upstream that fails: the copy is
+ * served (a download service down is when a mirror matters) and asked again a minute later.
+ */
+async function revalidate(c: MirrorContext, target: URL, hit: MirrorHit, key: string): Promise<'fresh' | 'changed'> {
+  const { entry } = hit;
+  const maxAgeMs = (c.service.cache?.maxAgeSeconds ?? 86_400) * 1000;
+  if (Date.now() - Date.parse(entry.checkedAt ?? entry.fetchedAt) < maxAgeMs) return 'fresh';
+  if ((revalidateAfter.get(key) ?? 0) > Date.now() || filling.has(key)) return 'fresh';
+  const headers = fillHeaders(c.forwarded);
+  if (entry.etag) headers['if-none-match'] = entry.etag;
+  if (entry.lastModified) headers['if-modified-since'] = entry.lastModified;
+  let verdict: 'fresh' | 'changed';
+  try {
+    const res = await c.upstream.request({ url: target, method: 'HEAD', headers });
+    (res.body as unknown as Readable).destroy();
+    const h = passedHeaders(res);
+    if (res.status === 304) verdict = 'fresh';
+    else if (res.status === 404 || res.status === 410) verdict = 'changed';
+    else if (res.status !== 200) throw new HubError('upstream_unavailable', `the upstream answered HTTP ${res.status} to a revalidation`);
+    else if (entry.etag && h.etag) verdict = h.etag === entry.etag ? 'fresh' : 'changed';
+    else if (entry.lastModified && h['last-modified']) verdict = h['last-modified'] === entry.lastModified ? 'fresh' : 'changed';
+    else verdict = h['content-length'] === undefined || Number(h['content-length']) === entry.size ? 'fresh' : 'changed';
+  } catch (err) {
+    revalidateAfter.set(key, Date.now() + RETRY_REVALIDATION_MS);
+    c.logger.warn({ service: c.service.id, url: target.href, err: (err as Error).message }, 'mirror revalidation failed; the copy is served');
+    return 'fresh';
+  }
+  revalidateAfter.delete(key);
+  if (verdict === 'fresh') await markChecked(c.store, c.service.id, target, entry).catch(() => {});
+  else {
+    c.logger.info({ service: c.service.id, url: target.href }, 'mirrored file changed upstream; the copy is replaced');
+    await c.store.remove(c.service.id, target);
+  }
+  return verdict;
+}
+
 /** The answer for a file of a mirrored service. */
 export async function mirrored(c: MirrorContext, target: URL): Promise<DownloadResponse> {
-  const hit = await c.store.lookup(c.service.id, target);
-  if (hit) return fromCopy(c, hit);
   const key = `${c.service.id} ${target.href}`;
+  const hit = await c.store.lookup(c.service.id, target);
+  if (hit && await revalidate(c, target, hit, key) === 'fresh') return fromCopy(c, hit);
   const ranged = c.request.range !== undefined;
   if (c.head || ranged || filling.has(key)) {
     if (ranged && !c.head && !filling.has(key)) void backgroundFill(c, target, key);
@@ -95,7 +140,7 @@ function openFill(c: MirrorContext, target: URL, res: UpstreamResponse): Promise
   return MirrorFill.open({
     store: c.store, serviceId: c.service.id, url: target, announced: c.store.announcedFor(c.service.id, target),
     upstreamLength: Number.isSafeInteger(length) ? length : undefined, logger: c.logger,
-    meta: { contentType: h['content-type'], contentDisposition: h['content-disposition'], lastModified: h['last-modified'] },
+    meta: { contentType: h['content-type'], contentDisposition: h['content-disposition'], lastModified: h['last-modified'], etag: h.etag },
   });
 }
 

@@ -100,6 +100,53 @@ describe.each(backends)('download mirror on $name', (backend) => {
     expect(fileRequests()).toBe(1);
   });
 
+  it('revalidates a copy older than cache.maxAgeSeconds with a conditional HEAD: kept on 304, replaced when changed, served when the upstream is down', async () => {
+    let version = 1;
+    let down = false;
+    const bytesOfVersion = () => Buffer.from(`version ${version} `.repeat(1000));
+    up.routes.push({ path: '/files/v.zip', handler: (req, res) => {
+      if (down) return void res.writeHead(503).end();
+      const etag = `"v${version}"`;
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      const b = bytesOfVersion();
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': b.length, etag });
+      res.end(b);
+    } });
+    try {
+      hub = await startHub(store.db);
+      const def = downloadService(`${up.url}/ds.xml`, { options: { mirror: true },
+        cache: { tiles: false, maxAgeSeconds: 1, staleIfError: false, seeding: false } });
+      await putService(store.db, def);
+      const file = `${hub.url}/download/${def.id}/-/files/v.zip`;
+      const seen = () => up.requests.filter((r) => r.url === '/files/v.zip').map((r) => `${r.method} ${r.headers['if-none-match'] ?? ''}`.trim());
+      expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('fill');
+      const hit = await fetch(file);
+      expect([hit.headers.get('x-moisson-mirror'), (await body(hit)).toString()]).toEqual(['hit', bytesOfVersion().toString()]);
+      expect(seen()).toEqual(['GET']);
+      await new Promise((r) => setTimeout(r, 1100));
+      // Unchanged upstream: 304 to the conditional HEAD, the copy is served and confirmed for another second.
+      expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('hit');
+      expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('hit');
+      expect(seen()).toEqual(['GET', 'HEAD "v1"']);
+      await new Promise((r) => setTimeout(r, 1100));
+      version = 2;
+      const changed = await fetch(file);
+      expect(changed.headers.get('x-moisson-mirror')).toBe('fill');
+      expect((await body(changed)).toString()).toBe(bytesOfVersion().toString());
+      expect(seen()).toEqual(['GET', 'HEAD "v1"', 'HEAD "v1"', 'GET']);
+      const again = await fetch(file);
+      expect([again.headers.get('x-moisson-mirror'), (await body(again)).toString()]).toEqual(['hit', bytesOfVersion().toString()]);
+      await new Promise((r) => setTimeout(r, 1100));
+      down = true;
+      const whileDown = await fetch(file);
+      expect([whileDown.status, whileDown.headers.get('x-moisson-mirror'), (await body(whileDown)).toString()]).toEqual([200, 'hit', bytesOfVersion().toString()]);
+      expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('hit');
+      expect(seen()).toEqual(['GET', 'HEAD "v1"', 'HEAD "v1"', 'GET', 'HEAD "v2"']);
+    } finally {
+      up.routes.splice(up.routes.findIndex((r) => r.path === '/files/v.zip'), 1);
+    }
+  });
+
   it('answers 416 outside the file, and the whole file for several ranges or a stale If-Range', async () => {
     const { file } = await mirroredService();
     await body(await fetch(file));
