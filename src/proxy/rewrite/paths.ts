@@ -123,7 +123,8 @@ class ServicePaths {
   readonly keys: Array<Set<string>> = READINGS.map(() => new Set<string>());
   /** Single paths allowed (a root-level path: allowedBy), per reading. */
   readonly exact: Array<Set<string>> = READINGS.map(() => new Set<string>());
-  read = false;
+  /** When a whole document of the service was last read (ms since the epoch); 0: never. */
+  readAt = 0;
   full = false;
 
   constructor(registered: string) {
@@ -175,13 +176,14 @@ export class DocumentPaths {
   recorder(serviceId: string, registered: string): PathRecorder {
     return {
       seen: (upstreamPath) => this.entry(serviceId, registered).add(upstreamPath),
-      complete: () => { this.entry(serviceId, registered).read = true; },
+      complete: () => { this.entry(serviceId, registered).readAt = Date.now(); },
     };
   }
 
-  /** True once a whole capabilities document of the service has been read by this process. */
-  isRead(serviceId: string, registered: string): boolean {
-    return this.entry(serviceId, registered).read;
+  /** True once a whole capabilities document of the service has been read by this process (within `withinMs`). */
+  isRead(serviceId: string, registered: string, withinMs = Infinity): boolean {
+    const at = this.entry(serviceId, registered).readAt;
+    return at > 0 && Date.now() - at < withinMs;
   }
 
   /** True when more directories were offered than MAX_DIRECTORIES: some of the service's documents are not covered. */

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { capabilitiesRewriter } from '../../../src/proxy/rewrite/capabilities.ts';
 import { allowedBy, directoryOf, DocumentPaths, MAX_DIRECTORIES } from '../../../src/proxy/rewrite/paths.ts';
 import { UrlRewriter } from '../../../src/proxy/rewrite/urls.ts';
+import { PathRule } from '../../../src/proxy/services/path-rule.ts';
+import type { Admitted, ProxyDeps } from '../../../src/proxy/gate.ts';
+import pino from 'pino';
 import { OWS_FIXTURES } from './captured.ts';
 
 const SWISSTOPO = 'https://wmts.geo.admin.ch/EPSG/3857/1.0.0/WMTSCapabilities.xml';
@@ -119,5 +122,37 @@ describe('the capabilities rewriter records the paths it sends under /-/', () =>
     expect(reporting.rewrite('https://wms.example.com/wms?SERVICE=WMS')).toBe('https://hub.example.org/ows/svc?SERVICE=WMS');
     expect(reporting.rewriteEndpoint('https://wms.example.com/rest/')).toBe('https://hub.example.org/ows/svc/-/rest/');
     expect(seen).toEqual(['/legend.png', '/rest/']);
+  });
+});
+
+describe('PathRule', () => {
+  /** A rule whose "documents" are a list the test changes, read as a real subclass reads them. */
+  class ListedPaths extends PathRule {
+    linked: string[] = ['/tiles/a/'];
+    reads = 0;
+    protected async read(admitted: Admitted): Promise<void> {
+      this.reads += 1;
+      const recorder = this.documents.recorder(admitted.service.id, admitted.service.url);
+      for (const p of this.linked) recorder.seen(p);
+      recorder.complete();
+    }
+  }
+  const deps = { logger: pino({ level: 'silent' }) } as unknown as ProxyDeps;
+  const admitted = { service: { id: 'svc', url: 'https://data.example.org/geo/wmts' } } as unknown as Admitted;
+  const at = (p: string) => new URL(`https://data.example.org${p}`);
+
+  it('reads the documents once for a path they do not open, and again only after the re-read delay', async () => {
+    const rule = new ListedPaths(deps, { route: 'ows', documents: 'documents', home: 'h', linkers: 'l' }, 200);
+    await rule.check(admitted, at('/tiles/a/1.png'));
+    expect(rule.reads).toBe(1);
+    // The upstream adds a directory: refused until the last read is older than the delay, then found.
+    rule.linked.push('/tiles/b/');
+    await Promise.all([1, 2, 3].map(async () => expect(rule.check(admitted, at('/tiles/b/1.png'))).rejects.toMatchObject({ code: 'forbidden' })));
+    expect(rule.reads).toBe(1);
+    await new Promise((r) => setTimeout(r, 250));
+    await Promise.all([1, 2, 3].map(() => rule.check(admitted, at('/tiles/b/1.png'))));
+    expect(rule.reads).toBe(2);
+    await expect(rule.check(admitted, at('/elsewhere/x'))).rejects.toThrow(/The path \/elsewhere\/x is not one the documents of service "svc" point at/);
+    expect(rule.reads).toBe(2);
   });
 });
