@@ -150,6 +150,18 @@ async function optionalKey(db: Db, service: ServiceDef, req: { headers: Incoming
 }
 
 /**
+ * Admission without waiting, for hot tiles: the definition of an enabled public service of one of `protocols`
+ * that is already in the cache, for a request without credentials (a key only attributes usage there, which
+ * `admit` does). Undefined whenever `admit` would have to look anything up, or could say no.
+ */
+export function admitCached(deps: ProxyDeps, serviceId: string, protocols: ServiceProtocol[], headers: IncomingHttpHeaders): ServiceDef | undefined {
+  const service = cachesOf(deps.db).services.get(serviceId)?.def;
+  if (!service || !service.enabled || service.access !== 'public' || !protocols.includes(service.protocol)) return undefined;
+  if (headers[KEY_HEADER] !== undefined || headers.authorization !== undefined) return undefined;
+  return service;
+}
+
+/**
  * Admits a request to a service. 404 (`service_not_found`) for an unknown or disabled service or one whose
  * protocol the route does not serve; on a restricted service 401 (missing, unknown or revoked credentials,
  * with `WWW-Authenticate: Basic realm="moisson <id>"` in the error's headers) or 403 (key not valid for it).

@@ -38,6 +38,14 @@ export function withTileFastPath(
     const end = metrics?.httpDuration.startTimer({ method: req.method, route: TILE_ROUTE });
     const q = url.indexOf('?');
     const path = url.slice('/tiles/'.length, q < 0 ? undefined : q);
+    // A hot tile is answered in this turn of the event loop, without a promise.
+    const hot = q < 0 ? tiles.hotTile({ method: req.method, path, headers: req.headers }) : undefined;
+    if (hot) {
+      write(res, hot);
+      end?.();
+      metrics?.httpRequests.inc({ method: req.method, route: TILE_ROUTE, status: String(hot.status) });
+      return;
+    }
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then((r) => {
       write(res, r);

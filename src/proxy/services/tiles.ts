@@ -14,13 +14,13 @@ import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import { HubError, errorJson, toHubError } from '../../errors.ts';
 import { throttledWarn } from '../../logger.ts';
-import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
+import { admit, admitCached, type Admitted, type ProxyDeps } from '../gate.ts';
 import { TileCache, type ServedTile, type TilePolicy } from '../caches/tile-cache.ts';
 import { streamTile } from '../caches/tile-file.ts';
 import { checkTileInRange, extensionMatches, parseTilePath, type TileAddress } from './tiles-grid.ts';
 import { fetchTile, tileLayers, type TileLayer } from './tiles-source.ts';
 import { tileCapabilities } from './tiles-capabilities.ts';
-import type { ServiceProtocol } from '../../store/services.ts';
+import type { ServiceDef, ServiceProtocol } from '../../store/services.ts';
 
 export const TILE_ROUTE = '/tiles/:service/:layer/:tileMatrixSet/:z/:x/:y';
 const PROTOCOLS: ServiceProtocol[] = ['wmts', 'tms', 'xyz'];
@@ -44,6 +44,12 @@ export interface TileResponse {
 export interface TileService {
   readonly cache: TileCache;
   handleTile(req: TileRequest): Promise<TileResponse>;
+  /**
+   * The answer to a request without query string for a tile in memory of a public service whose definition is
+   * cached, given at once (no promise: the fast path's hot tiles); undefined when handleTile must answer.
+   * Same headers, statuses and usage counts as handleTile.
+   */
+  hotTile(req: Omit<TileRequest, 'query'>): TileResponse | undefined;
   capabilities(serviceId: string, req: Omit<TileRequest, 'path' | 'method'>): Promise<TileResponse>;
 }
 
@@ -69,11 +75,18 @@ function notModified(headers: IncomingHttpHeaders, tile: ServedTile): boolean {
 
 const STALE_WARNING = '110 moisson "Response is Stale", 111 moisson "Revalidation Failed"';
 
-function cacheControl(a: Admitted, tile: ServedTile, now: number): string {
-  const scope = a.service.access === 'public' ? 'public' : 'private';
+function cacheControl(service: ServiceDef, tile: ServedTile, now: number): string {
+  const scope = service.access === 'public' ? 'public' : 'private';
   if (tile.stale) return `${scope}, max-age=${STALE_MAX_AGE}`;
-  const left = Math.max(0, Math.floor((tile.fetchedAt + a.service.cache.maxAgeSeconds * 1000 - now) / 1000));
+  const left = Math.max(0, Math.floor((tile.fetchedAt + service.cache.maxAgeSeconds * 1000 - now) / 1000));
   return `${scope}, max-age=${left}`;
+}
+
+/** 304 when the client's validators match, else 200 with the tile's headers (the body is the caller's). */
+function notModifiedResponse(req: { headers: IncomingHttpHeaders }, tile: ServedTile, cc: string): TileResponse | null {
+  if (!notModified(req.headers, tile)) return null;
+  return { status: 304, headers: { 'cache-control': cc, 'access-control-allow-origin': '*', etag: tile.meta.etag,
+    'last-modified': tile.meta.lastModified, ...(tile.stale ? { warning: STALE_WARNING } : {}) }, body: null };
 }
 
 /**
@@ -161,11 +174,10 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
       t = parseTilePath(req.path.split('/'));
       a = await admit(deps, t.service, PROTOCOLS, { headers: req.headers, query: req.query });
       const tile = await store.tile(t, a);
-      const cc = cacheControl(a, tile, Date.now());
-      if (notModified(req.headers, tile)) {
-        res = { status: 304, headers: { 'cache-control': cc, 'access-control-allow-origin': '*', etag: tile.meta.etag,
-          'last-modified': tile.meta.lastModified, ...(tile.stale ? { warning: STALE_WARNING } : {}) }, body: null };
-      } else {
+      const cc = cacheControl(a.service, tile, Date.now());
+      const unchanged = notModifiedResponse(req, tile, cc);
+      if (unchanged) res = unchanged;
+      else {
         const { body, headers } = await tileBody(tile, req.method === 'HEAD', okHeaders(tile, cc));
         res = { status: 200, headers, body };
       }
@@ -176,6 +188,27 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
       deps.usage.count({ service: t.service, layer: t.layer, ...(a.key ? { key: a.key.id } : {}), status: res.status,
         bytes: res.status === 200 ? Number(res.headers['content-length'] ?? 0) : 0 });
     } else if (t) deps.usage.count({ service: t.service, layer: t.layer, status: res.status });
+    return res;
+  }
+
+  function hotTile(req: Omit<TileRequest, 'query'>): TileResponse | undefined {
+    const segments = req.path.split('/');
+    // parseTilePath's checks, without its errors: anything unusual goes to handleTile, which explains it.
+    if (segments.length !== 6) return undefined;
+    const service = admitCached(deps, segments[0], PROTOCOLS, req.headers);
+    if (!service) return undefined;
+    let t: TileAddress;
+    try {
+      t = parseTilePath(segments);
+    } catch {
+      return undefined;
+    }
+    const tile = cache.peek(tileKey(t), service.cache.maxAgeSeconds);
+    if (!tile?.body) return undefined;
+    const cc = cacheControl(service, tile, Date.now());
+    const res = notModifiedResponse(req, tile, cc)
+      ?? { status: 200, headers: okHeaders(tile, cc), body: req.method === 'HEAD' ? null : tile.body };
+    deps.usage.count({ service: t.service, layer: t.layer, status: res.status, bytes: res.status === 200 ? tile.size : 0 });
     return res;
   }
 
@@ -192,7 +225,7 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
     }
   }
 
-  return { cache, handleTile, capabilities };
+  return { cache, handleTile, hotTile, capabilities };
 }
 
 /** Mounts /tiles on the hub's router. */

@@ -4,7 +4,7 @@
  * conditional revalidation, stale tiles when the upstream fails, a short negative cache, range checks before
  * any upstream request, the disk cache surviving a restart, access keys, usage and metrics.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
@@ -84,6 +84,37 @@ describe.each(backends)('tile cache on $name', (backend) => {
     expect(upstream.requests.map((r) => r.url)).toEqual(['/3/4/2.png']);
     // The upstream sees the hub's identifying User-Agent, never the client's.
     expect(upstream.requests[0].headers['user-agent']).toMatch(/^moisson\/\d+\.\d+\.\d+ \(\+https:\/\/hub\.example\.fr\)$/);
+  });
+
+  it('answers a hot tile without a query string (the promise-free path) exactly as the full path does', async () => {
+    await setup();
+    const hot = vi.spyOn(hub.tiles, 'hotTile');
+    const full = vi.spyOn(hub.tiles, 'handleTile');
+    await (await get('3/4/2.png')).arrayBuffer(); // cold: the full path fetches it
+    const pairs = [{}, { 'if-none-match': '"nope"' }];
+    for (const headers of pairs) {
+      const viaHot = await get('3/4/2.png', headers);
+      const viaFull = await get('3/4/2.png?cb=1', headers);
+      expect(viaHot.status).toBe(viaFull.status);
+      const h = (r: Response) => Object.fromEntries([...r.headers].filter(([k]) => !['date', 'cache-control'].includes(k)));
+      expect(h(viaHot)).toEqual(h(viaFull));
+      expect(Buffer.from(await viaHot.arrayBuffer())).toEqual(Buffer.from(await viaFull.arrayBuffer()));
+    }
+    const etag = (await get('3/4/2.png')).headers.get('etag')!;
+    for (const path of ['3/4/2.png', '3/4/2.png?cb=1']) {
+      const r = await get(path, { 'if-none-match': etag });
+      expect([r.status, r.headers.get('etag')]).toEqual([304, etag]);
+    }
+    const head = await fetch(`${hub.url}/tiles/${id}/plan/GoogleMapsCompatible/3/4/2.png`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(tileBytes('3', '4', '2').length)]);
+    // Hot answers came from hotTile (the cold one and those with a query from handleTile), one upstream request.
+    expect(hot.mock.results.filter((r) => r.value !== undefined)).toHaveLength(5);
+    expect(full).toHaveBeenCalledTimes(4);
+    expect(upstream.requests).toHaveLength(1);
+    // Counted alike: 200s with their bytes, 304s without.
+    await hub.usage.flush();
+    const size = tileBytes('3', '4', '2').length;
+    expect((await usageOf(store.db, { service: id })).map((u) => [u.status, u.requests, u.bytes])).toEqual([[200, 7, 7 * size], [304, 2, 0]]);
   });
 
   it('makes exactly one upstream request for 1,000 simultaneous requests of one missing tile', async () => {
