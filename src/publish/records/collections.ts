@@ -9,7 +9,7 @@ import type { PublisherResponse } from '../native/records.ts';
 import {
   base, checkJsonOnly, checkKnownCommon, chosenLang, htmlResponse, jsonResponse, type RecordsDeps, type RecordsRequest,
 } from './context.ts';
-import { catalogueExtent, sourceExtents, type CollectionExtent } from './extents.ts';
+import { catalogueExtent, sourceExtents, type CollectionExtent } from '../../store/catalogue-extents.ts';
 import { SORTABLES } from './filter.ts';
 import { collectionPage, collectionsPage } from './html/pages.ts';
 import { messages } from './i18n.ts';

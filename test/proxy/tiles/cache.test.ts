@@ -91,7 +91,7 @@ describe.each(backends)('tile cache on $name', (backend) => {
     const hot = vi.spyOn(hub.tiles, 'hotTile');
     const full = vi.spyOn(hub.tiles, 'handleTile');
     await (await get('3/4/2.png')).arrayBuffer(); // cold: the full path fetches it
-    const pairs = [{}, { 'if-none-match': '"nope"' }];
+    const pairs: Record<string, string>[] = [{}, { 'if-none-match': '"nope"' }];
     for (const headers of pairs) {
       const viaHot = await get('3/4/2.png', headers);
       const viaFull = await get('3/4/2.png?cb=1', headers);

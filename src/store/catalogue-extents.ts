@@ -3,11 +3,12 @@
  * read from the catalogue (migration 005) for the whole catalogue and for every source at once. A resource
  * counts in every source it is known from (the `sources` column), as the per-source collections list it.
  *
- * These are the only SQL statements of the records publisher; they would sit well beside catalogueSummary in
- * src/store/catalogue.ts.
+ * Both aggregate the whole catalogue (a scan of 100,000 rows is not for every /collections request): the
+ * answers are kept per store until the catalogue's generation changes.
  */
-import type { BoundingBox } from '../../../mappings/types.ts';
-import type { Db } from '../../store/db.ts';
+import type { BoundingBox } from '../../mappings/types.ts';
+import { catalogueGeneration } from './catalogue.ts';
+import type { Db } from './db.ts';
 
 export interface CollectionExtent {
   count: number;
@@ -39,16 +40,49 @@ function toExtent(row: AggregateRow | undefined, boxes: AggregateRow | undefined
   return { count: Number(row?.count ?? 0), spatial, temporal };
 }
 
+interface Kept {
+  generation: number;
+  all?: Promise<CollectionExtent>;
+  bySource?: Promise<Map<string, CollectionExtent>>;
+}
+const kept = new WeakMap<Db, Kept>();
+
+/** The answers kept for the catalogue's current generation (a fresh set when it changed). */
+async function keptFor(db: Db): Promise<Kept> {
+  const generation = await catalogueGeneration(db);
+  let k = kept.get(db);
+  if (!k || k.generation !== generation) kept.set(db, k = { generation });
+  return k;
+}
+
+/** Computes once per generation; a failed computation is not kept. */
+function once<T>(k: Kept, slot: 'all' | 'bySource', compute: () => Promise<T>): Promise<T> {
+  const existing = k[slot] as Promise<T> | undefined;
+  if (existing) return existing;
+  const p = compute();
+  (k as Record<typeof slot, Promise<unknown> | undefined>)[slot] = p;
+  p.catch(() => { if (k[slot] === (p as Promise<unknown>)) k[slot] = undefined; });
+  return p;
+}
+
 /** The extent of the whole catalogue. */
 export async function catalogueExtent(db: Db): Promise<CollectionExtent> {
+  return once(await keptFor(db), 'all', () => computeCatalogueExtent(db));
+}
+
+/** The extent of every source's resources, by source id (sources without a published resource are absent). */
+export async function sourceExtents(db: Db): Promise<Map<string, CollectionExtent>> {
+  return once(await keptFor(db), 'bySource', () => computeSourceExtents(db));
+}
+
+async function computeCatalogueExtent(db: Db): Promise<CollectionExtent> {
   const r = await db.query<AggregateRow>(
     'SELECT NULL AS source, count(*)::int AS count, min(temp_begin) AS begin, max(temp_end) AS "end" FROM catalogue');
   const b = await db.query<AggregateRow>(`SELECT ${BOX_AGGREGATES} FROM catalogue_boxes b`);
   return toExtent(r.rows[0], b.rows[0]);
 }
 
-/** The extent of every source's resources, by source id (sources without a published resource are absent). */
-export async function sourceExtents(db: Db): Promise<Map<string, CollectionExtent>> {
+async function computeSourceExtents(db: Db): Promise<Map<string, CollectionExtent>> {
   const r = await db.query<AggregateRow>(
     `SELECT s.source, count(*)::int AS count, min(c.temp_begin) AS begin, max(c.temp_end) AS "end"
      FROM catalogue c CROSS JOIN LATERAL unnest(c.sources) AS s(source) GROUP BY s.source`);
