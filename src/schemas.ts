@@ -17,7 +17,8 @@ addFormats(ajvDefaults);
 const cache = new Map<string, ValidateFunction>();
 
 /** Names of the schemas shipped in schemas/ (file name without `.schema.json`). */
-export type SchemaName = 'record' | 'source' | 'service' | 'config';
+export const SCHEMA_NAMES = ['record', 'source', 'service', 'config'] as const;
+export type SchemaName = typeof SCHEMA_NAMES[number];
 
 export function schemaPath(name: SchemaName): string {
   return `${schemaDir}${name}.schema.json`;

@@ -2,12 +2,14 @@
  * The koa application: routing, content negotiation and error rendering only (STYLE.md §10).
  * Publishers and admin operations are plain functions; this layer turns their responses into HTTP.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { HubError, errorJson, toHubError } from '../errors.ts';
+import { SCHEMA_NAMES, schemaPath } from '../schemas.ts';
 import type { Db } from '../store/db.ts';
 import type { HubConfig } from '../config.ts';
 import { createMetrics, type HubMetrics } from './metrics.ts';
@@ -151,6 +153,31 @@ function healthRoutes(router: Router, deps: AppDeps, metrics: HubMetrics): void 
   });
 }
 
+/**
+ * The JSON Schemas of schemas/ (DESIGN.md: record, source, proxied service, hub config), byte for byte, for
+ * whoever writes definitions for the admin API or reads the records: GET /schemas/ lists them.
+ */
+function schemaRoutes(router: Router, deps: AppDeps): void {
+  const base = deps.config.baseUrl.replace(/\/+$/, '');
+  const files = new Map<string, string>(SCHEMA_NAMES.map((name) => [`${name}.schema.json`, readFileSync(schemaPath(name), 'utf8')]));
+  const list = (ctx: Koa.Context) => {
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.body = { schemas: SCHEMA_NAMES.map((name) => ({ name, title: (JSON.parse(files.get(`${name}.schema.json`)!) as { title?: string }).title ?? name,
+      url: `${base}/schemas/${name}.schema.json` })) };
+  };
+  router.get('/schemas', list);
+  router.get('/schemas/', list);
+  router.get('/schemas/:file', (ctx) => {
+    const text = files.get(ctx.params.file);
+    if (text === undefined) {
+      throw new HubError('not_found', `No schema "${ctx.params.file.slice(0, 80)}"; the schemas are ${[...files.keys()].join(', ')} (list: ${base}/schemas/).`);
+    }
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.type = 'application/schema+json';
+    ctx.body = text;
+  });
+}
+
 function recordRoutes(router: Router, deps: AppDeps): void {
   const { db } = deps;
   const base = deps.config.baseUrl;
@@ -255,6 +282,7 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   healthRoutes(router, deps, metrics);
   recordRoutes(router, deps);
+  schemaRoutes(router, deps);
   searchRoutes(router, deps);
   cswRoutes(router, deps);
   recordsRoutes(router, deps);

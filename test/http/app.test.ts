@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { backends, useStore } from '../helpers/db.ts';
 import { validateXmlMany, formatValidationErrors } from '../helpers/xmllint.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -14,6 +15,7 @@ import { runHarvest } from '../../src/harvest/run.ts';
 import { defaultSeedsDir } from '../../src/config.ts';
 
 const demoDir = path.join(defaultSeedsDir, 'demo');
+const schemasDir = fileURLToPath(new URL('../../schemas/', import.meta.url));
 const demoFiles = readFileSync(path.join(demoDir, 'PROVENANCE.md'), 'utf8').match(/^\| [\w.-]+\.xml /gm)!.length;
 
 async function listen(server: Server): Promise<string> {
@@ -48,6 +50,24 @@ describe.each(backends)('HTTP record endpoints on $name', (backend) => {
     expect(ready.status).toBe(200);
     // No search index in this app: the outbox still tells how far behind an index would be.
     expect(await ready.json()).toMatchObject({ status: 'ready', store: backend.name, search: { engine: null, lag: demoFiles } });
+  });
+
+  it('serves the JSON Schemas of schemas/ at /schemas/, byte for byte, and each compiles', async () => {
+    const list = await (await fetch(`${base}/schemas/`)).json() as { schemas: { name: string; url: string }[] };
+    expect(list.schemas.map((s) => s.name)).toEqual(['record', 'source', 'service', 'config']);
+    for (const s of list.schemas) {
+      expect(s.url).toBe(`https://hub.example.fr/schemas/${s.name}.schema.json`);
+      const res = await fetch(`${base}/schemas/${s.name}.schema.json`);
+      expect(res.headers.get('content-type')).toMatch(/^application\/schema\+json/);
+      const text = await res.text();
+      expect(text).toBe(readFileSync(path.join(schemasDir, `${s.name}.schema.json`), 'utf8'));
+      expect(() => new Ajv2020({ strict: false }).compile(JSON.parse(text))).not.toThrow();
+    }
+    for (const bad of ['nope.json', '..%2Fpackage.json', 'record.schema.json%00']) {
+      const res = await fetch(`${base}/schemas/${bad}`);
+      expect(res.status, bad).toBe(404);
+      expect((await res.json() as { message: string }).message).toMatch(/the schemas are record\.schema\.json/);
+    }
   });
 
   it('exposes Prometheus metrics with request counts and the record gauge', async () => {
