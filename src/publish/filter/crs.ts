@@ -1,7 +1,10 @@
 /**
  * The coordinate reference systems a filter envelope may be given in, and their axis order, shared by the
- * OGC Filter and CQL parsers. Only WGS 84 is accepted (the catalogue's boxes are WGS 84, and the hub does no
- * reprojection); what differs between its names is the axis order:
+ * OGC Filter and CQL parsers. Only geographic WGS 84 is accepted (the catalogue's boxes are WGS 84, and the hub
+ * does no reprojection), with the two European datums that INSPIRE and French clients send: ETRS89 (EPSG:4258,
+ * the INSPIRE geographic CRS) and RGF93 (EPSG:4171, France's realisation of it), which differ from WGS 84 by
+ * less than a metre, far below the precision of a metadata bounding box. What differs between their names is
+ * the axis order:
  *
  * - the URN and HTTP URI forms of EPSG:4326 (`urn:ogc:def:crs:EPSG::4326`, `urn:ogc:def:crs:EPSG:6.6:4326`,
  *   `http://www.opengis.net/def/crs/EPSG/0/4326`) follow the EPSG database: latitude first. QGIS MetaSearch
@@ -15,18 +18,21 @@ import type { Envelope } from './ast.ts';
 
 export type AxisOrder = 'lonlat' | 'latlon';
 
+/** EPSG codes of the geographic CRSs taken as WGS 84: WGS 84, ETRS89, RGF93. */
+const CODES = '(?:4326|4258|4171)';
+
 const LON_LAT: readonly RegExp[] = [
-  /^epsg:4326$/i,
+  new RegExp(`^epsg:${CODES}$`, 'i'),
   /^crs:?84$/i,
   /^urn:ogc:def:crs:ogc:(?:[\d.]*):crs84$/i,
   /^https?:\/\/www\.opengis\.net\/def\/crs\/ogc\/[\d.]+\/crs84$/i,
   // The GML 2 "XML" form is x/y by convention (GeoServer's rule).
-  /^https?:\/\/www\.opengis\.net\/gml\/srs\/epsg\.xml#4326$/i,
+  new RegExp(`^https?://www\\.opengis\\.net/gml/srs/epsg\\.xml#${CODES}$`, 'i'),
 ];
 
 const LAT_LON: readonly RegExp[] = [
-  /^urn:(?:x-)?ogc:def:crs:epsg:(?:[\d.]*:)?4326$/i,
-  /^https?:\/\/www\.opengis\.net\/def\/crs\/epsg\/[\d.]+\/4326$/i,
+  new RegExp(`^urn:(?:x-)?ogc:def:crs:epsg:(?:[\\d.]*:)?${CODES}$`, 'i'),
+  new RegExp(`^https?://www\\.opengis\\.net/def/crs/epsg/[\\d.]+/${CODES}$`, 'i'),
 ];
 
 /** The axis order of a CRS name (undefined or empty: longitude first); any other CRS is an invalid parameter. */
@@ -35,7 +41,8 @@ export function axisOrder(srsName: string | undefined, locator = 'Constraint'): 
   if (name === '' || LON_LAT.some((re) => re.test(name))) return 'lonlat';
   if (LAT_LON.some((re) => re.test(name))) return 'latlon';
   throw new HubError('invalid_parameter',
-    `Unsupported CRS '${name}': envelopes must be given in WGS 84 (EPSG:4326, urn:ogc:def:crs:EPSG::4326 or CRS84).`,
+    `Unsupported CRS '${name}': envelopes must be given in geographic WGS 84 (EPSG:4326, urn:ogc:def:crs:EPSG::4326 or CRS84), `
+      + 'ETRS89 (EPSG:4258) or RGF93 (EPSG:4171); the hub does not reproject.',
     { locator });
 }
 

@@ -188,6 +188,19 @@ describe('parseOgcFilter geometries and axis order', () => {
     }
   });
 
+  it('takes ETRS89 (EPSG:4258, INSPIRE) and RGF93 (EPSG:4171) as WGS 84, with the same axis-order rules', () => {
+    for (const srs of ['urn:ogc:def:crs:EPSG::4258', 'http://www.opengis.net/def/crs/EPSG/0/4258', 'urn:ogc:def:crs:EPSG::4171']) {
+      expect(bbox(envelope(srs, '-21.4 55.2', '-20.8 55.9')), srs).toMatchObject({ envelope: reunion });
+    }
+    for (const srs of ['EPSG:4258', 'EPSG:4171', 'http://www.opengis.net/gml/srs/epsg.xml#4258']) {
+      expect(bbox(envelope(srs, '55.2 -21.4', '55.9 -20.8')), srs).toMatchObject({ envelope: reunion });
+    }
+    // Projected CRSs stay refused, whatever digits they share with these (EPSG:42580 does not exist; 32631 is UTM).
+    for (const srs of ['EPSG:42580', 'urn:ogc:def:crs:EPSG::32631', 'EPSG:3857']) {
+      rejects(() => bbox(envelope(srs, '0 0', '1 1')), /Unsupported CRS/);
+    }
+  });
+
   it('refuses another CRS, a latitude out of range and an inverted envelope', () => {
     rejects(() => bbox(envelope('EPSG:2154', '100000 6000000', '200000 7000000')), /Unsupported CRS 'EPSG:2154'/);
     // Longitude-first numbers sent under the latitude-first URN: the error names the axis order.
