@@ -21,7 +21,7 @@ import type { PathRecorder } from '../rewrite/paths.ts';
 import type { AnnouncedFile } from './download-feed.ts';
 import { respond } from './download-respond.ts';
 import { PathRule } from './path-rule.ts';
-import { downloadUrls, type DownloadUrls } from './download-urls.ts';
+import { downloadUrls, mapHubUrls, type DownloadUrls } from './download-urls.ts';
 
 /** Dataset feeds read after the service feed to find the directories of a service's files. */
 export const MAX_FEEDS = 50;
@@ -30,18 +30,11 @@ const ATOM_TYPE = /^application\/atom\+xml\b/i;
 /** `urls` telling `recorder` the upstream path of every URL it sends through `/-/`. */
 export function recordingUrls(urls: DownloadUrls, recorder: PathRecorder): DownloadUrls {
   const prefix = `${urls.hubBase}/-`;
-  const seen = (hub: string | null): string | null => {
+  return mapHubUrls(urls, (hub) => {
     // The upstream path as it was written (placeholders of templates included), without query and fragment.
-    if (hub?.startsWith(prefix)) recorder.seen(hub.slice(prefix.length).split(/[?#]/)[0]);
+    if (hub.startsWith(prefix)) recorder.seen(hub.slice(prefix.length).split(/[?#]/)[0]);
     return hub;
-  };
-  return {
-    serviceUrl: urls.serviceUrl,
-    hubBase: urls.hubBase,
-    hubUrl: (raw, base) => seen(urls.hubUrl(raw, base)),
-    hubTemplate: (raw) => seen(urls.hubTemplate(raw)),
-    upstreamUrl: (path, query) => urls.upstreamUrl(path, query),
-  };
+  });
 }
 
 /** The /-/ paths a download service's feeds point at, and the feed reads that find them. */

@@ -74,25 +74,32 @@ function withoutHash(u: URL): string {
 }
 
 /**
+ * The same mapping, with `f` applied to every hub URL it writes (hubUrl, hubTemplate); the upstream direction
+ * is unchanged. What the wrappers of the mapping (recordingUrls, withAccessKey) are made of.
+ */
+export function mapHubUrls(urls: DownloadUrls, f: (hub: string) => string): DownloadUrls {
+  const map = (hub: string | null): string | null => (hub === null ? null : f(hub));
+  return {
+    serviceUrl: urls.serviceUrl,
+    hubBase: urls.hubBase,
+    hubUrl: (raw, base) => map(urls.hubUrl(raw, base)),
+    hubTemplate: (raw) => map(urls.hubTemplate(raw)),
+    upstreamUrl: (path, query) => urls.upstreamUrl(path, query),
+  };
+}
+
+/**
  * The same mapping with the client's access key in every hub URL it writes: a web application that passed
  * `key=` in the query cannot set headers either when it follows the feed's links (as the OWS capabilities do,
  * rewrite/urls.ts). Never added for keys sent in a header or as HTTP Basic: those clients send them again.
  */
 export function withAccessKey(urls: DownloadUrls, key: string): DownloadUrls {
   const param = `key=${encodeURIComponent(key)}`;
-  const add = (hub: string | null): string | null => {
-    if (hub === null) return null;
+  return mapHubUrls(urls, (hub) => {
     const hash = hub.indexOf('#');
     const head = hash < 0 ? hub : hub.slice(0, hash);
     const fragment = hash < 0 ? '' : hub.slice(hash);
     const q = head.indexOf('?');
     return q < 0 ? `${head}?${param}${fragment}` : `${head.slice(0, q + 1)}${param}&${head.slice(q + 1)}${fragment}`;
-  };
-  return {
-    serviceUrl: urls.serviceUrl,
-    hubBase: urls.hubBase,
-    hubUrl: (raw, base) => add(urls.hubUrl(raw, base)),
-    hubTemplate: (raw) => add(urls.hubTemplate(raw)),
-    upstreamUrl: (path, query) => urls.upstreamUrl(path, query),
-  };
+  });
 }
