@@ -128,6 +128,13 @@ export class MirrorStore {
     return path.join(tmpDir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
   }
 
+  /** Writes the sidecar of a copy atomically (a temp file renamed into place): at fill, and when revalidated. */
+  async writeEntry(serviceId: string, url: URL, entry: MirrorEntry): Promise<void> {
+    const tmp = `${await this.tempFile(serviceId, url)}.json`;
+    await writeFile(tmp, JSON.stringify(entry, null, 2));
+    await rename(tmp, this.pathsOf(serviceId, url).meta);
+  }
+
   /** Moves a verified temp file into place, then writes its sidecar (a copy without sidecar is not served). */
   async commit(serviceId: string, url: URL, tmp: string, entry: MirrorEntry): Promise<void> {
     const { file, meta } = this.pathsOf(serviceId, url);
@@ -137,19 +144,9 @@ export class MirrorStore {
     const st = await stat(file);
     // Written just now from the bytes hashed on the way: no need to read them again before serving.
     this.verified.set(file, `${st.size}:${st.mtimeMs}`);
-    const tmpMeta = `${tmp}.json`;
-    await writeFile(tmpMeta, JSON.stringify(entry, null, 2));
-    await rename(tmpMeta, meta);
+    await this.writeEntry(serviceId, url, entry);
     this.logger.info({ service: serviceId, url: url.href, size: entry.size, sha256: entry.sha256 }, 'file mirrored');
   }
-}
-
-/** Records that the upstream confirmed a copy now (its sidecar rewritten atomically). */
-export async function markChecked(store: MirrorStore, serviceId: string, url: URL, entry: MirrorEntry): Promise<void> {
-  const { meta } = store.pathsOf(serviceId, url);
-  const tmp = `${meta}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify({ ...entry, checkedAt: new Date().toISOString() }, null, 2));
-  await rename(tmp, meta);
 }
 
 /** SHA-256 of a file, streamed. */

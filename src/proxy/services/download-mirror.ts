@@ -20,7 +20,7 @@ import { HubError } from '../../errors.ts';
 import type { Upstream, UpstreamResponse } from '../clients/upstream.ts';
 import { MirrorFill } from '../mirror/fill.ts';
 import { ifRangeHolds, noneMatchHolds, rangeOf } from '../mirror/range.ts';
-import { markChecked, type MirrorHit, type MirrorLogger, type MirrorStore } from '../mirror/store.ts';
+import type { MirrorHit, MirrorLogger, MirrorStore } from '../mirror/store.ts';
 import { checkStatus, mayBeFeed, passedHeaders, respond, type DownloadResponse, type RespondContext } from './download-respond.ts';
 
 export interface MirrorContext extends RespondContext {
@@ -78,7 +78,7 @@ async function revalidate(c: MirrorContext, target: URL, hit: MirrorHit, key: st
     return 'fresh';
   }
   revalidateAfter.delete(key);
-  if (verdict === 'fresh') await markChecked(c.store, c.service.id, target, entry).catch(() => {});
+  if (verdict === 'fresh') await c.store.writeEntry(c.service.id, target, { ...entry, checkedAt: new Date().toISOString() }).catch(() => {});
   else {
     c.logger.info({ service: c.service.id, url: target.href }, 'mirrored file changed upstream; the copy is replaced');
     await c.store.remove(c.service.id, target);
