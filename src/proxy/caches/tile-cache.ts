@@ -103,20 +103,6 @@ export class TileCache {
     return this.flights.run(key, () => this.fill(key, policy, fetcher));
   }
 
-  /**
-   * The copy on disk of a tile whose service cannot say today whether it has it (its upstream capabilities
-   * cannot be read): served fresh while it is, then stale (with the stale policy) rather than not at all.
-   * The copy was checked against the service's layers when it was fetched.
-   */
-  async onDisk(key: string, policy: TilePolicy): Promise<ServedTile | null> {
-    if (!policy.store) return null;
-    const file = tilePath(this.root, key);
-    const disk = await readTile(file, this.bufferLimit);
-    if (!disk) return null;
-    if (Date.now() - disk.fetchedAt < policy.maxAgeSeconds * 1000) return this.remember(key, file, disk);
-    return policy.staleIfError ? this.remember(key, file, disk, Date.now() + this.retryAfterFailureMs) : null;
-  }
-
   /** Forgets a tile in memory (the disk copy stays); used when a service definition changes. */
   forget(key: string): void {
     this.memory.delete(key);

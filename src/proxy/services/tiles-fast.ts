@@ -39,19 +39,15 @@ export function withTileFastPath(
     const q = url.indexOf('?');
     const path = url.slice('/tiles/'.length, q < 0 ? undefined : q);
     // A hot tile is answered in this turn of the event loop, without a promise.
-    const hot = q < 0 ? tiles.hotTile({ method: req.method, path, headers: req.headers }) : undefined;
-    if (hot) {
-      write(res, hot);
-      end?.();
-      metrics?.httpRequests.inc({ method: req.method, route: TILE_ROUTE, status: String(hot.status) });
-      return;
-    }
-    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then((r) => {
+    const answer = (r: TileResponse) => {
       write(res, r);
       end?.();
       metrics?.httpRequests.inc({ method: req.method, route: TILE_ROUTE, status: String(r.status) });
-    }, (err: unknown) => {
+    };
+    const hot = q < 0 ? tiles.hotTile({ method: req.method, path, headers: req.headers }) : undefined;
+    if (hot) return answer(hot);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then(answer, (err: unknown) => {
       // handleTile renders its own errors; reaching here is a bug, answered like koa would.
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal', status: 500, message: String((err as Error)?.message ?? err) }));

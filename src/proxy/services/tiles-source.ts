@@ -108,7 +108,7 @@ interface CachedContents {
   contents: Promise<WmtsContents>;
   /** The last capabilities read successfully: served while a later read fails. */
   lastGood?: WmtsContents;
-  /** After a failed read with nothing to fall back on: the error, answered at once until `retryAt`. */
+  /** After a failed read: its error (answered when there is no lastGood) and when to ask the upstream again. */
   failure?: { error: unknown; retryAt: number };
 }
 const wmtsCache = new Map<string, CachedContents>();
@@ -128,7 +128,8 @@ export function forgetWmtsCapabilities(): void {
 function wmtsContents(upstream: Upstream): Promise<WmtsContents> {
   const { service } = upstream;
   const now = Date.now();
-  const known = wmtsCache.get(service.id)?.url === service.url ? wmtsCache.get(service.id) : undefined;
+  const cached = wmtsCache.get(service.id);
+  const known = cached?.url === service.url ? cached : undefined;
   if (known?.failure && now < known.failure.retryAt) {
     return known.lastGood ? Promise.resolve(known.lastGood) : Promise.reject(known.failure.error);
   }

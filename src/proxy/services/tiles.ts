@@ -139,10 +139,10 @@ export function createTileStore(opts: { dataDir: string; logger: ProxyDeps['logg
     try {
       layers = await tileLayers(a.upstream);
     } catch (err) {
-      // The upstream is down and this process has never read its capabilities: what the cache holds is served.
-      const kept = await cache.onDisk(key, policy);
-      if (kept) return kept;
-      throw err;
+      // The upstream is down and this process has never read its capabilities: the cache answers with its
+      // copy (fresh, or stale by the stale policy; it was checked against the layers when it was fetched), as
+      // for a failed tile fetch, or with this error.
+      return cache.get(key, policy, () => Promise.reject(err));
     }
     const layer = layers.get(t.layer);
     if (!layer) throw new HubError('not_found', `Service "${t.service}" has no tile layer "${t.layer}".`, { locator: 'layer' });
