@@ -160,10 +160,11 @@ function healthRoutes(router: Router, deps: AppDeps, metrics: HubMetrics): void 
 function schemaRoutes(router: Router, deps: AppDeps): void {
   const base = deps.config.baseUrl.replace(/\/+$/, '');
   const files = new Map<string, string>(SCHEMA_NAMES.map((name) => [`${name}.schema.json`, readFileSync(schemaPath(name), 'utf8')]));
+  const index = { schemas: SCHEMA_NAMES.map((name) => ({ name, url: `${base}/schemas/${name}.schema.json`,
+    title: (JSON.parse(files.get(`${name}.schema.json`)!) as { title?: string }).title ?? name })) };
   const list = (ctx: Koa.Context) => {
     ctx.set('cache-control', 'public, max-age=3600');
-    ctx.body = { schemas: SCHEMA_NAMES.map((name) => ({ name, title: (JSON.parse(files.get(`${name}.schema.json`)!) as { title?: string }).title ?? name,
-      url: `${base}/schemas/${name}.schema.json` })) };
+    ctx.body = index;
   };
   router.get('/schemas', list);
   router.get('/schemas/', list);

@@ -55,24 +55,23 @@ async function keptFor(db: Db): Promise<Kept> {
   return k;
 }
 
-/** Computes once per generation; a failed computation is not kept. */
-function once<T>(k: Kept, slot: 'all' | 'bySource', compute: () => Promise<T>): Promise<T> {
-  const existing = k[slot] as Promise<T> | undefined;
-  if (existing) return existing;
-  const p = compute();
-  (k as Record<typeof slot, Promise<unknown> | undefined>)[slot] = p;
-  p.catch(() => { if (k[slot] === (p as Promise<unknown>)) k[slot] = undefined; });
-  return p;
-}
-
 /** The extent of the whole catalogue. */
 export async function catalogueExtent(db: Db): Promise<CollectionExtent> {
-  return once(await keptFor(db), 'all', () => computeCatalogueExtent(db));
+  const k = await keptFor(db);
+  // A failed computation is not kept.
+  return k.all ??= computeCatalogueExtent(db).catch((err: unknown) => {
+    k.all = undefined;
+    throw err;
+  });
 }
 
 /** The extent of every source's resources, by source id (sources without a published resource are absent). */
 export async function sourceExtents(db: Db): Promise<Map<string, CollectionExtent>> {
-  return once(await keptFor(db), 'bySource', () => computeSourceExtents(db));
+  const k = await keptFor(db);
+  return k.bySource ??= computeSourceExtents(db).catch((err: unknown) => {
+    k.bySource = undefined;
+    throw err;
+  });
 }
 
 async function computeCatalogueExtent(db: Db): Promise<CollectionExtent> {
