@@ -39,8 +39,6 @@ export interface Admitted {
 /** The query parameter that carries a key (any case: OGC clients may upper-case KVP names). */
 const KEY_PARAM = 'key';
 const KEY_HEADER = 'x-moisson-key';
-/** `credentialsOf(…).from` of a key passed as the query parameter. */
-export const KEY_PARAM_SOURCE = 'the key parameter';
 
 /**
  * How long a service definition or a key lookup is trusted. The tile path serves thousands of requests a
@@ -94,12 +92,19 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The secret a request carries, and where it was found (for the error messages). */
-export function credentialsOf(req: { headers: IncomingHttpHeaders; query: URLSearchParams }): { secret: string; from: string } | null {
+/** A secret a request carries: where it came (`via`), and how the error messages name that (`from`). */
+export interface Credentials {
+  secret: string;
+  via: 'header' | 'query' | 'basic';
+  from: string;
+}
+
+/** The secret a request carries, and where it was found. */
+export function credentialsOf(req: { headers: IncomingHttpHeaders; query: URLSearchParams }): Credentials | null {
   const header = first(req.headers[KEY_HEADER])?.trim();
-  if (header) return { secret: header, from: 'the X-Moisson-Key header' };
+  if (header) return { secret: header, via: 'header', from: 'the X-Moisson-Key header' };
   for (const [name, value] of req.query) {
-    if (name.toLowerCase() === KEY_PARAM && value.trim()) return { secret: value.trim(), from: KEY_PARAM_SOURCE };
+    if (name.toLowerCase() === KEY_PARAM && value.trim()) return { secret: value.trim(), via: 'query', from: 'the key parameter' };
   }
   const auth = first(req.headers.authorization)?.trim() ?? '';
   const m = /^basic\s+([A-Za-z0-9+/=_-]+)$/i.exec(auth);
@@ -108,7 +113,18 @@ export function credentialsOf(req: { headers: IncomingHttpHeaders; query: URLSea
   const colon = decoded.indexOf(':');
   // RFC 7617: user-id ":" password; the user name is free, the password is the key.
   const secret = colon >= 0 ? decoded.slice(colon + 1) : '';
-  return { secret, from: 'HTTP Basic credentials' };
+  return { secret, via: 'basic', from: 'HTTP Basic credentials' };
+}
+
+/**
+ * The secret to write into the hub URLs of the documents answered to an admitted request (capabilities, feeds):
+ * the key it was admitted with, when that came as the `key` query parameter. Web maps, which cannot set headers,
+ * follow those URLs as written; clients that sent a header or Basic credentials send them again.
+ */
+export function keyToCarry(admitted: Admitted, req: { headers: IncomingHttpHeaders; query: URLSearchParams }): string | undefined {
+  if (!admitted.key) return undefined;
+  const creds = credentialsOf(req);
+  return creds?.via === 'query' ? creds.secret : undefined;
 }
 
 /** The query without any `key` parameter, whatever its case: a key never goes upstream. */

@@ -17,7 +17,7 @@ import type Koa from 'koa';
 import type Router from '@koa/router';
 import { toHubError } from '../../errors.ts';
 import { forwardHeaders } from '../clients/upstream.ts';
-import { admit, credentialsOf, KEY_PARAM_SOURCE, stripKeyParam, type ProxyDeps } from '../gate.ts';
+import { admit, keyToCarry, stripKeyParam, type ProxyDeps } from '../gate.ts';
 import { MirrorStore } from '../mirror/store.ts';
 import { DownloadPaths } from './download-paths.ts';
 import { mirrored, mirrors } from './download-mirror.ts';
@@ -56,9 +56,7 @@ async function serve(
     const admitted = await admit(deps, serviceId, PROTOCOLS, req);
     keyId = admitted.key?.id;
     const { service, upstream } = admitted;
-    // The key the request was admitted with, when it came as the key parameter: carried into the feed's links.
-    const creds = admitted.key ? credentialsOf(req) : null;
-    const queryKey = creds?.from === KEY_PARAM_SOURCE ? creds.secret : undefined;
+    const queryKey = keyToCarry(admitted, req);
     const urls = queryKey ? withAccessKey(paths.urlsFor(admitted), queryKey) : paths.urlsFor(admitted);
     const target = rest === null ? urls.serviceUrl : urls.upstreamUrl(rest, forwardedQuery(ctx.querystring));
     // Only what the service's feeds point at (download-paths.ts), refused before anything leaves the hub.

@@ -32,7 +32,7 @@ import type Router from '@koa/router';
 import { HubError, toHubError } from '../../errors.ts';
 import { throttledWarn } from '../../logger.ts';
 import { forwardHeaders, type UpstreamResponse } from '../clients/upstream.ts';
-import { admit, type Admitted, type ProxyDeps } from '../gate.ts';
+import { admit, keyToCarry, type Admitted, type ProxyDeps } from '../gate.ts';
 import { UrlRewriter } from '../rewrite/urls.ts';
 import { EXCEPTION_MEDIA_TYPE, renderException } from './ows-exception.ts';
 import { OwsPaths } from './ows-paths.ts';
@@ -70,10 +70,11 @@ async function serve(ctx: Koa.Context, deps: ProxyDeps, warn: ReturnType<typeof 
   const serviceId = ctx.params.service;
   let admitted: Admitted | undefined;
   try {
-    admitted = await admit(deps, serviceId, PROTOCOLS, { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) });
+    const req = { headers: ctx.headers, query: new URLSearchParams(ctx.querystring) };
+    admitted = await admit(deps, serviceId, PROTOCOLS, req);
     const res = await forward(ctx, admitted, await target(admitted));
     const relayed = await relay(res, {
-      rw: rewriterFor(deps, admitted, kvp),
+      rw: rewriterFor(deps, admitted, keyToCarry(admitted, req)),
       accepts: (encoding) => ctx.acceptsEncodings(encoding, 'identity') === encoding,
       maxBytes: admitted.service.politeness.maxBytes,
       head: ctx.method === 'HEAD',
@@ -127,8 +128,7 @@ async function readBody(ctx: Koa.Context): Promise<Buffer> {
 }
 
 /** Hub URLs for this request: the key goes into them only when the client sent it as a query parameter. */
-function rewriterFor(deps: ProxyDeps, admitted: Admitted, kvp: Kvp): UrlRewriter {
-  const key = admitted.service.access === 'restricted' ? kvp.get('KEY') : undefined;
+function rewriterFor(deps: ProxyDeps, admitted: Admitted, key: string | undefined): UrlRewriter {
   return new UrlRewriter({ upstream: admitted.service.url, hubBase: deps.baseUrl, serviceId: admitted.service.id, key });
 }
 
