@@ -51,9 +51,10 @@ export interface HarvestContext {
    */
   readonly stored?: number;
   /**
-   * Lent by the orchestrator when documents are mapped in worker threads (src/harvest/workers). A tree built in
-   * this thread cannot follow its document to a worker (copying it costs more than parsing again), so where a
-   * harvester would build trees it has its page read in a worker instead, and the documents mapped there.
+   * Lent by the orchestrator's mapper (src/harvest/workers): where a harvester would build trees, it has its page
+   * read by the mapper instead, which maps each record as soon as its tree is built and drops the tree, in a
+   * worker thread when one is free, else in this thread. A tree cannot follow its document to a worker (copying
+   * it costs more than parsing again), and a page of trees kept until its records are mapped costs tens of MB.
    */
   readonly workers?: PageWorkers;
   /** Set by the harvester when its listing was filtered by `since`: such a run lists only part of the catalogue. */
@@ -66,13 +67,12 @@ export interface HarvestContext {
   incomplete(reason: string): void;
 }
 
-/** What a harvester may have done in a mapping worker thread (HarvestContext.workers). */
+/** What a harvester may have the mapping do as it reads (HarvestContext.workers). */
 export interface PageWorkers {
   /**
-   * Splits a CSW GetRecords page with its record trees (csw/split.ts) in a worker thread, and maps each record
-   * there on its tree: the records come back as bytes, each with its mapping for the orchestrator
-   * (PageRecord.prepared). Undefined when no thread is ready yet or the split declines the page: the harvester
-   * then reads the page itself.
+   * Splits a CSW GetRecords page with its record trees (csw/split.ts), in a worker thread or this one, and maps
+   * each record on its tree: the records come back as bytes, each with its mapping for the orchestrator
+   * (PageRecord.prepared). Undefined when the split declines the page: the harvester then reads it itself.
    */
   cswGetRecords(body: Buffer, at: PageAt): Promise<RecordsPage | undefined>;
 }

@@ -7,7 +7,7 @@
  */
 import type { RawDocument } from '../../mappings/types.ts';
 import {
-  attribute, decodeXml, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement,
+  attribute, decodeXmlPieces, elements, first, parseXml, select, serializeElement, textOf, XmlError, type XmlElement,
 } from '../../mappings/xml/index.ts';
 import type { FetchResponse } from '../http.ts';
 import { NS_CSW } from './requests.ts';
@@ -66,7 +66,7 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
  */
 export function readGetRecords(res: FetchResponse, requestUrl: string, options: { trees?: boolean } = {}): GetRecordsPage {
   checkXmlAnswer(res, requestUrl);
-  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedText(res.body), options) : undefined;
+  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedPieces(res.body), { ...options, onRecord: withBytes }) : undefined;
   return page ?? parseGetRecords(readXml(res, requestUrl), requestUrl);
 }
 
@@ -81,13 +81,24 @@ export async function readGetRecordsWith(
   return res.body.length <= MAX_PAGE_BYTES ? split(res.body) : undefined;
 }
 
-/** The page as text ('' when undecodable: the streaming pass then declines, and parseXml names the error). */
-export function decodedText(body: Buffer): string {
+/**
+ * The page as text, in pieces (decodeXmlPieces); none when undecodable: the streaming pass then declines, and
+ * parseXml names the error.
+ */
+export function decodedPieces(body: Buffer): Iterable<string> {
   try {
-    return decodeXml(body).text;
+    return decodeXmlPieces(body);
   } catch {
-    return '';
+    return [];
   }
+}
+
+/**
+ * A record of the streaming pass with its document as bytes at once: its text is made of slices of the page's
+ * pieces, which it would keep alive until the orchestrator takes it.
+ */
+function withBytes(record: PageRecord): PageRecord {
+  return { ...record, xml: '', bytes: Buffer.from(record.xml, 'utf8') };
 }
 
 /** Refuses HTML pages and non-XML media types before any parsing. */

@@ -41,7 +41,7 @@ export interface PageRecord {
   root?: XmlElement;
   /** gmd:fileIdentifier, dc:identifier, or the DCAT dataset's dct:identifier / IRI, when the record has one. */
   id?: string;
-  /** `xml` as UTF-8, when the page was read in a worker thread (`xml` is then empty). */
+  /** `xml` as UTF-8, when the reader made it at once (`xml` is then empty): responses.ts, the workers' task. */
   bytes?: Buffer;
   /** The record's mapping, when it was mapped in the worker thread that read the page (RawDocument.prepared). */
   prepared?: object;
@@ -70,10 +70,13 @@ export interface SplitOptions {
   onRecord?: (record: PageRecord, index: number) => PageRecord;
 }
 
-/** Splits a decoded GetRecords page; undefined when the page must be read by parseXml instead. */
-export function splitGetRecords(text: string, options: SplitOptions = {}): RecordsPage | undefined {
+/**
+ * Splits a decoded GetRecords page, given whole or in pieces (decodeXmlPieces: a page read in pieces is never
+ * one string of megabytes); undefined when the page must be read by parseXml instead.
+ */
+export function splitGetRecords(text: string | Iterable<string>, options: SplitOptions = {}): RecordsPage | undefined {
   try {
-    return new PageSplitter(text, options.trees === true, options.onRecord).run();
+    return new PageSplitter(typeof text === 'string' ? [text] : text, options.trees === true, options.onRecord).run();
   } catch {
     // saxes errors, Declined, and anything unforeseen: the tree path decides (and names the error).
     return undefined;
@@ -109,8 +112,11 @@ class PageSplitter {
   /** Without trees: depth of the element whose text is the identifier, while it is open (-1 otherwise). */
   private captureDepth = -1;
 
+  /** The page's text from the start of the record being read (or from the current piece, between records). */
+  private readonly text = new TextWindow();
+
   constructor(
-    private readonly text: string,
+    private readonly pieces: Iterable<string>,
     private readonly trees: boolean,
     private readonly onRecord?: SplitOptions['onRecord'],
   ) {}
@@ -132,7 +138,14 @@ class PageSplitter {
     p.on('cdata', (t) => {
       if (this.trees || this.captureDepth >= 0) this.onText(t);
     });
-    p.write(this.text).close();
+    for (const piece of this.pieces) {
+      this.text.append(piece);
+      p.write(piece);
+      // Between records, what was read is needed no more, but from the last '<' on: it may be a record's start
+      // tag, not read to its end yet, whose offset openRecord looks for.
+      if (!this.record) this.text.release(Math.max(0, this.text.lastIndexOf('<', p.position - 1)));
+    }
+    p.close();
     return this.resultsSeen ? this.page : undefined;
   }
 
@@ -193,12 +206,13 @@ class PageSplitter {
     // Called after the start tag's '>': a literal '<' cannot occur inside a start tag (not even in an
     // attribute value), so the last '<' before here opens it. Offsets are UTF-16 indexes into the text.
     const start = this.text.lastIndexOf('<', this.parser.position - 1);
-    if (!this.text.startsWith(tag.name, start + 1)) throw new Declined();
+    if (start < 0 || this.text.slice(start + 1, start + 1 + tag.name.length) !== tag.name) throw new Declined();
     // Lines as parseXml counts them in the standalone document: the XML declaration is line 1 and the record's
     // '<' is on line 2. An element's line is where its name ends, and a name followed by a newline counts on
     // the next line: the page's record line is where its '<' is, the root's line depends on what follows the
     // name in the standalone document (the inherited declarations, if any).
-    const newlineAfterName = /[\r\n]/.test(this.text.charAt(start + 1 + tag.name.length));
+    const after = this.text.charCodeAt(start + 1 + tag.name.length);
+    const newlineAfterName = after === 0x0a || after === 0x0d;
     const line = this.startLine - (newlineAfterName ? 1 : 0);
     const inherited = this.inheritedBindings(tag.ns);
     const added = declarations(inherited);
@@ -234,6 +248,63 @@ class PageSplitter {
     const out: Record<string, string> = {};
     for (const [prefix, uri] of Object.entries(this.scope)) if (uri !== '' && !(prefix in own)) out[prefix] = uri;
     return out;
+  }
+}
+
+/**
+ * The text given to the parser so far, as the pieces it came in, from the first one still needed: offsets are
+ * the parser's (UTF-16 indexes into the whole page). Slices across pieces are joined.
+ */
+class TextWindow {
+  private pieces: string[] = [];
+  /** Offset of each piece's first character in the page. */
+  private starts: number[] = [];
+  private end = 0;
+
+  append(piece: string): void {
+    this.pieces.push(piece);
+    this.starts.push(this.end);
+    this.end += piece.length;
+  }
+
+  /** Drops the pieces that end before `offset`. */
+  release(offset: number): void {
+    let n = 0;
+    while (n < this.pieces.length - 1 && this.starts[n + 1] <= offset) n++;
+    if (n === 0) return;
+    this.pieces = this.pieces.slice(n);
+    this.starts = this.starts.slice(n);
+  }
+
+  slice(from: number, to: number): string {
+    if (from < this.starts[0] || to > this.end) throw new Declined();
+    let out = '';
+    for (let i = this.pieceAt(from); i < this.pieces.length && this.starts[i] < to; i++) {
+      out += this.pieces[i].slice(Math.max(0, from - this.starts[i]), to - this.starts[i]);
+    }
+    return out;
+  }
+
+  charCodeAt(offset: number): number {
+    const i = this.pieceAt(offset);
+    return i < 0 ? Number.NaN : this.pieces[i].charCodeAt(offset - this.starts[i]);
+  }
+
+  /** The offset of the last `char` before `offset` (inclusive), -1 when none is still held. */
+  lastIndexOf(char: string, offset: number): number {
+    for (let i = this.pieceAt(offset); i >= 0; i--) {
+      const at = this.pieces[i].lastIndexOf(char, offset - this.starts[i]);
+      if (at >= 0) return this.starts[i] + at;
+    }
+    return -1;
+  }
+
+  /** The index of the piece holding `offset`, -1 when it was released or not read yet. */
+  private pieceAt(offset: number): number {
+    if (offset < (this.starts[0] ?? 0) || offset >= this.end) return -1;
+    let i = this.pieces.length - 1;
+    while (this.starts[i] > offset) i--;
+    return i;
   }
 }
 

@@ -3,7 +3,7 @@
  * light element tree, walk it by (namespace URI, local name), locate elements for issues, write subtrees back.
  */
 export { parseXml, TreeBuilder, XmlError, type ParseOptions, type XmlDocument, type XmlErrorKind } from './parse.ts';
-export { decodeXml, type Decoded } from './decode.ts';
+export { decodeXml, decodeXmlPieces, type Decoded } from './decode.ts';
 export {
   attribute,
   elements,

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   attribute,
+  decodeXml,
+  decodeXmlPieces,
   elements,
   first,
   locate,
@@ -103,6 +105,37 @@ describe('parseXml: encodings', () => {
     const doc = parseXml(fixture('bad/wms-1.3.0-bogus-utf16-bom-mesonet.xml'));
     expect(doc.root.local).toBe('WMS_Capabilities');
     expect(doc.warnings.join()).toMatch(/byte-order mark/);
+  });
+});
+
+describe('decodeXmlPieces', () => {
+  const documents: [string, Buffer][] = [
+    ['UTF-16LE with a BOM', fixture('ows/wms/brgm-wms-1.1.1-utf-16.xml')],
+    ['ISO-8859-15 by its declaration', fixture('ows/wms/brgm-wms-1.1.1-iso-8859-15.xml')],
+    ['UTF-8', fixture('ows/wms/brgm-wms-1.1.1.xml')],
+    ['a UTF-16 BOM before single-byte text', fixture('bad/wms-1.3.0-bogus-utf16-bom-mesonet.xml')],
+    ['UTF-8 with a BOM, astral and BMP characters', Buffer.from('\uFEFF<?xml version="1.0"?><t>Dép 𝄞 ’ œ</t>')],
+    ['UTF-16BE without a BOM', Buffer.from(Buffer.from('<?xml version="1.0" encoding="UTF-16"?><t>Dép 𝄞</t>', 'utf16le').swap16())],
+    ['declared UTF-8, Latin-1 bytes', Buffer.concat([Buffer.from('<?xml version="1.0"?><t>'), Buffer.from([0x44, 0xe9, 0x70]), Buffer.from('</t>')])],
+  ];
+
+  it.each(documents)('%s: the pieces, at any size, join into decodeXml\'s text', (_name, bytes) => {
+    const whole = decodeXml(bytes).text;
+    expect(whole.length).toBeGreaterThan(10);
+    for (const size of [1, 2, 3, 5, 64, 4096, bytes.length + 1]) {
+      const pieces = [...decodeXmlPieces(bytes, size)];
+      expect(pieces.join('')).toBe(whole);
+      expect(pieces.every((p) => p.length > 0)).toBe(true);
+      // Never more than one piece per `size` bytes, and never a lone half of a surrogate pair at a cut.
+      expect(pieces.length).toBeLessThanOrEqual(Math.ceil(bytes.length / size) + 1);
+      for (const p of pieces) expect(/[\uD800-\uDBFF]$|^[\uDC00-\uDFFF]/.test(p)).toBe(false);
+    }
+  });
+
+  it('refuses an unknown encoding before the first piece, as decodeXml does', () => {
+    const bytes = Buffer.from('<?xml version="1.0" encoding="x-klingon"?><t/>');
+    expect(() => decodeXml(bytes)).toThrow(/unsupported XML encoding "x-klingon"/);
+    expect(() => decodeXmlPieces(bytes)).toThrow(/unsupported XML encoding "x-klingon"/);
   });
 });
 

@@ -7,10 +7,12 @@
  * thread's, at least one: the main thread keeps HTTP, hashing and the store.
  */
 import { availableParallelism } from 'node:os';
-import type { PageWorkers } from '../../../harvesters/types.ts';
+import type { RecordsPage } from '../../../harvesters/csw/split.ts';
+import type { PageAt, PageWorkers } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
 import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
-import { cswPageInPool, mapInPool, poolLoaded, startPool } from './pool.ts';
+import { cswPageInPool, mapInPool, poolHasRoom, poolLoaded, startPool } from './pool.ts';
+import { cswGetRecordsTask } from './task.ts';
 
 export { closeMappingPool, mappedInPool, startPool } from './pool.ts';
 
@@ -44,22 +46,55 @@ export function harvestWorkers(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * In the main thread, one document at a time: the harvester's tree (RawDocument.parsed) is read instead of the
- * bytes, and each document is settled before the next one is read, as the orchestrator always did.
+ * bytes, and each document is settled before the next one is read, as the orchestrator always did. CSW pages are
+ * read as a worker thread reads them (cswPageInThread).
  */
 const inThread: DocumentMapper = {
   place: 'thread',
   window: 1,
-  map: async (raw, source) => mapForStore(raw, source),
+  map: async (raw, source) => detached(mapForStore(raw, source)),
   start: () => undefined,
-  workers: () => undefined,
+  workers: (source) => ({ cswGetRecords: async (body, at) => cswPageInThread(body, at, source) }),
 };
+
+/**
+ * A CSW GetRecords page read here as a worker thread reads it (task.ts): each record mapped as soon as its tree is
+ * built, and the tree dropped. A page whose trees were all kept until its records were mapped one by one held a
+ * hundred trees (tens of megabytes), and the page after it, read ahead, as many again.
+ */
+function cswPageInThread(body: Buffer, at: PageAt, source: SourceRef): RecordsPage | undefined {
+  const page = cswGetRecordsTask({ body, at, source });
+  for (const r of page?.records ?? []) {
+    // The page's namespace URI and identifier strings are slices of the page's text too.
+    Object.assign(r, ownStrings({ uri: r.uri, local: r.local, ...(r.id === undefined ? {} : { id: r.id }) }));
+    if (r.prepared) detached(r.prepared as Mapped);
+  }
+  return page;
+}
+
+/**
+ * The mapped record with strings of its own. Strings read from a tree are slices of the text the tree was parsed
+ * from, and V8 keeps that whole text alive for the smallest slice: a record mapped from a page's tree held the
+ * page (megabytes) until its write, and a run's waiting records held several pages. A record mapped in a worker
+ * thread crosses by structured cloning, which copies its strings: it needs nothing of this.
+ */
+function detached(mapped: Mapped): Mapped {
+  if (mapped.ok) mapped.record = ownStrings(mapped.record);
+  return mapped;
+}
+
+/** A copy of JSON data whose strings are all new: none is a slice of a larger text. */
+function ownStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
 
 /**
  * In worker threads, several documents in flight. Until a thread has loaded the mappings (about a second after
  * the pool starts, or starts again after idling), documents are mapped in this thread rather than waiting: a
- * small harvest never waits for the pool, and a big one loses no time. A document whose tree the harvester
- * built here (a page the main thread read because the threads were busy: cswPageInPool) is mapped here too:
- * parsing it again in a thread would cost more.
+ * small harvest never waits for the pool, and a big one loses no time. A CSW page is read in a thread that has
+ * none (cswPageInPool), else here, its records mapped as they are read (cswPageInThread): the work is shared,
+ * whatever the number of threads and the cost of the store. A document whose tree the harvester built here
+ * anyway (a page the streaming split declined) is mapped here too: parsing it again in a thread would cost more.
  */
 function inWorkers(threads: number): DocumentMapper {
   return {
@@ -68,7 +103,7 @@ function inWorkers(threads: number): DocumentMapper {
     map: (raw, source) => (poolLoaded() && !raw.parsed ? mapInPool(threads, raw, source) : inThread.map(raw, source)),
     start: () => void startPool(threads),
     workers: (source) => ({
-      cswGetRecords: async (body, at) => (poolLoaded() ? cswPageInPool(threads, body, at, source) : undefined),
+      cswGetRecords: async (body, at) => (poolHasRoom() ? cswPageInPool(threads, body, at, source) : cswPageInThread(body, at, source)),
     }),
   };
 }

@@ -43,7 +43,7 @@ let shared: Shared | undefined;
 function poolOf(threads: number): Shared {
   if (shared) return shared;
   const maxThreads = Math.max(1, threads);
-  const pool = new Piscina({ filename: THREAD_FILE, name: 'map', minThreads: 0, maxThreads, idleTimeout: IDLE_TIMEOUT_MS });
+  const pool = new Piscina({ filename: THREAD_FILE, name: 'map', minThreads: 0, maxThreads, idleTimeout: IDLE_TIMEOUT_MS, resourceLimits: { maxOldGenerationSizeMb: Number(process.env.WOLD ?? 0) || undefined, maxYoungGenerationSizeMb: Number(process.env.WYOUNG ?? 0) || undefined } });
   const s: Shared = { pool, loaded: false, mapped: 0, pages: 0 };
   // A thread ended (idle, or died): the next run loads one again before it counts on the pool.
   pool.on('workerDestroy', () => {
@@ -95,16 +95,18 @@ export async function mapInPool(threads: number, raw: RawDocument, source: Sourc
   }
 }
 
+/** Whether a thread has loaded the mappings and has no page to read (cswPageInPool). */
+export function poolHasRoom(): boolean {
+  return shared !== undefined && shared.loaded && shared.pages < shared.pool.options.maxThreads;
+}
+
 /**
- * Reads a CSW GetRecords page and maps its records in the pool (task.ts, cswGetRecordsTask). Undefined when
- * every thread already has a page: the main thread, which would otherwise wait, reads this one itself (with
- * trees, and maps its records: the work is shared, whatever the number of threads and the cost of the store).
- * Undefined too when the split declines the page or the task fails: the main thread's reading then names the
- * error, if any.
+ * Reads a CSW GetRecords page and maps its records in the pool (task.ts, cswGetRecordsTask); ask poolHasRoom
+ * first: a page given while every thread has one waits its turn. Undefined when the split declines the page or
+ * the task fails: the main thread's reading then names the error, if any.
  */
 export async function cswPageInPool(threads: number, body: Buffer, at: PageAt, source: SourceRef): Promise<RecordsPage | undefined> {
   const s = poolOf(threads);
-  if (s.pages >= s.pool.options.maxThreads) return undefined;
   let page: RecordsPage | undefined;
   s.pages++;
   try {

@@ -2,7 +2,7 @@
  * The tasks a mapping worker thread runs (pool.ts), on data that crossed the thread boundary: structured cloning
  * turns Buffers into plain Uint8Arrays, viewed as Buffers again without a copy.
  */
-import { decodedText, recordDocument } from '../../../harvesters/csw/responses.ts';
+import { decodedPieces, recordDocument } from '../../../harvesters/csw/responses.ts';
 import { splitGetRecords, type RecordsPage } from '../../../harvesters/csw/split.ts';
 import type { PageAt } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
@@ -38,7 +38,7 @@ export function mapTask({ raw, source }: MapTask): Mapped {
  */
 export function cswGetRecordsTask({ body, at, source }: PageTask): RecordsPage | undefined {
   // Each record is mapped as soon as its tree is read, and the tree dropped (SplitOptions.onRecord).
-  return splitGetRecords(decodedText(asBuffer(body)), {
+  return splitGetRecords(decodedPieces(asBuffer(body)), {
     trees: true,
     onRecord: (r, i) => {
       const doc = recordDocument(r, r.id, at.requestUrl, at.fetchedAt, at.start + i);

@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RawDocument } from '../../../mappings/types.ts';
 import { mapForStore } from '../../../src/harvest/prepare.ts';
-import { closeMappingPool, documentMapper, harvestWorkers } from '../../../src/harvest/workers/index.ts';
+import { closeMappingPool, documentMapper, harvestWorkers, mappedInPool, startPool } from '../../../src/harvest/workers/index.ts';
 import { mapInPool } from '../../../src/harvest/workers/pool.ts';
+import { cswGetRecordsTask } from '../../../src/harvest/workers/task.ts';
 
 const SHARED = new URL('../../../../shared/fixtures/', import.meta.url);
 const source = { id: 'src', url: '/data/catalogue' };
@@ -48,6 +49,35 @@ describe('the mapping worker pool', () => {
       ok: false, lines: [{ nativeId: 'n1', severity: 'error', message: expect.stringMatching(/^mapping worker failed: /) }],
     });
     expect(await mapInPool(1, document(ISO[0]), source)).toMatchObject({ ok: true });
+  });
+});
+
+describe('a CSW page read where the run maps', () => {
+  const page = readFileSync(new URL('csw/getrecords-iso/geonetwork-fr-iso19139-page-1.xml', SHARED));
+  const at = { requestUrl: 'http://csw.test/csw?request=GetRecords', fetchedAt: '2025-05-01T03:00:00.000Z', start: 1 };
+
+  it('in this thread, gives each record as bytes with its mapping, as a worker thread does, and keeps no tree', async () => {
+    const here = await documentMapper('thread').workers(source)!.cswGetRecords(page, at);
+    const there = cswGetRecordsTask({ body: page, at, source });
+    expect(here?.records.length).toBeGreaterThan(1);
+    expect(here).toEqual(there);
+    for (const r of here!.records) {
+      expect(r).toMatchObject({ xml: '', prepared: { ok: true } });
+      expect(r.root).toBeUndefined();
+      expect(Buffer.isBuffer(r.bytes)).toBe(true);
+    }
+  });
+
+  it('in a worker thread when one is free, else here: the same records either way', async () => {
+    await startPool(1);
+    const workers = documentMapper('workers', { HARVEST_WORKERS: '1' }).workers(source)!;
+    const before = mappedInPool();
+    // Two pages at once for one thread: one is read there, the other here.
+    const pages = await Promise.all([workers.cswGetRecords(page, at), workers.cswGetRecords(page, at)]);
+    const reference = cswGetRecordsTask({ body: page, at, source });
+    for (const p of pages) expect(p).toEqual(reference);
+    expect(mappedInPool() - before).toBe(reference!.records.length);
+    await closeMappingPool();
   });
 });
 

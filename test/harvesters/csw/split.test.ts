@@ -4,7 +4,7 @@ import { parseGetRecords, readGetRecords, readXml, recordDocument, type GetRecor
 import { splitGetRecords, XML_DECLARATION, type PageRecord } from '../../../harvesters/csw/split.ts';
 import type { FetchResponse } from '../../../harvesters/http.ts';
 import { mapDocument } from '../../../mappings/index.ts';
-import { decodeXml, elements, first, inScopeNamespaces, parseXml, type XmlElement } from '../../../mappings/xml/index.ts';
+import { decodeXml, decodeXmlPieces, elements, first, inScopeNamespaces, parseXml, type XmlElement } from '../../../mappings/xml/index.ts';
 import { CSW_FIXTURES, fixture } from './csw-server.ts';
 
 const CSW = 'http://www.opengis.net/cat/csw/2.0.2';
@@ -83,6 +83,16 @@ describe('splitGetRecords on the real GetRecords pages', () => {
       expect(aMeta).toEqual(bMeta);
       expect(mapDocument(a)).toEqual(mapDocument(b));
     });
+  });
+
+  it.each(PAGES)('%s: read in pieces of any size, the same page as read whole', (file) => {
+    const bytes = fixture(file);
+    const whole = [split(bytes), split(bytes, true)];
+    for (const size of [1, 7, 1000, 32 * 1024]) {
+      for (const [k, trees] of [false, true].entries()) {
+        expect(splitGetRecords(decodeXmlPieces(bytes, size), { trees }), `${size} bytes a piece, trees ${trees}`).toEqual(whole[k]);
+      }
+    }
   });
 
   it('finds records in every page that has some', () => {
