@@ -1,7 +1,8 @@
 /**
  * bench/harvest: end-to-end CSW harvest throughput into the store and the search outbox.
  *
- *   npm run bench:harvest                 (N=10000; N=… to change; DATABASE_URL=… to also run on PostgreSQL;
+ *   npm run bench:harvest                 (N=10000; N=… to change; DATABASE_URL=… to also run on PostgreSQL, in a
+ *                                          process of its own; STORES=pg or STORES=pglite for one store;
  *                                          CHANGED=… records revised upstream before the last run, default N/100)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
@@ -10,9 +11,10 @@
  * (the same pages fetched and split by plain HTTP, no mapping, no store), the first harvest, a second full
  * re-listing of the unchanged catalogue, an incremental one with nothing changed upstream, and an incremental one
  * after CHANGED records were revised upstream; records/s, requests, outbox rows, peak RSS (the mapping worker
- * threads' included: HARVEST_WORKERS=0 maps in the main thread instead). Each store gets its own server, so
+ * threads' included, when HARVEST_WORKERS starts some: by default the cores but two). Each store gets its own server, so
  * revisions made for one store are not seen by the next.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +106,17 @@ async function serverLine(server: RemoteBenchCsw): Promise<void> {
   console.log(`  CSW server (child process): ${st.requests} requests, peak RSS ${mb(st.maxRss)}`);
 }
 
+// Peak RSS is a process's high-water mark: with both stores asked for (the default when DATABASE_URL is set),
+// each runs in its own process, so that PostgreSQL's figures do not carry PGlite's (its WebAssembly memory).
+const stores = (process.env.STORES ?? (process.env.DATABASE_URL ? 'pglite,pg' : 'pglite')).split(',').map((s) => s.trim());
+if (stores.length > 1) {
+  for (const store of stores) {
+    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: { ...process.env, STORES: store }, stdio: 'inherit' });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
+
 const threads = harvestWorkers();
 console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores, ` +
   `mapping in ${threads === 0 ? 'the main thread' : `${threads} worker thread(s)`} (HARVEST_WORKERS)`);
@@ -114,8 +127,6 @@ try {
 } finally {
   await server.close();
 }
-// STORES=pg or STORES=pglite runs one store only (peak RSS is per process).
-const stores = (process.env.STORES ?? 'pglite,pg').split(',');
 if (stores.includes('pglite')) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'moisson-bench-'));
   try {

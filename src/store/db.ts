@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { openPgDriver } from './adapters/pg.ts';
-import { openPgliteDriver } from './adapters/pglite.ts';
 import { acquireLock, type LockHandle } from './lock.ts';
 import { migrate } from './migrations.ts';
 
@@ -181,6 +180,8 @@ async function openPg(opts: StoreOptions): Promise<Db> {
 }
 
 async function openPglite(opts: StoreOptions): Promise<Db> {
+  // Loaded when used: the embedded database's code costs a process about 40 MB, which one on PostgreSQL keeps.
+  const { openPgliteDriver } = await import('./adapters/pglite.ts');
   const dataDir = opts.dataDir ?? './data';
   if (dataDir.startsWith('memory://')) return dbFromDriver(await openPgliteDriver(dataDir));
   const dir = path.resolve(dataDir);

@@ -43,7 +43,7 @@ let shared: Shared | undefined;
 function poolOf(threads: number): Shared {
   if (shared) return shared;
   const maxThreads = Math.max(1, threads);
-  const pool = new Piscina({ filename: THREAD_FILE, name: 'map', minThreads: 0, maxThreads, idleTimeout: IDLE_TIMEOUT_MS, resourceLimits: { maxOldGenerationSizeMb: Number(process.env.WOLD ?? 0) || undefined, maxYoungGenerationSizeMb: Number(process.env.WYOUNG ?? 0) || undefined } });
+  const pool = new Piscina({ filename: THREAD_FILE, name: 'map', minThreads: 0, maxThreads, idleTimeout: IDLE_TIMEOUT_MS });
   const s: Shared = { pool, loaded: false, mapped: 0, pages: 0 };
   // A thread ended (idle, or died): the next run loads one again before it counts on the pool.
   pool.on('workerDestroy', () => {

@@ -82,16 +82,17 @@ describe('a CSW page read where the run maps', () => {
 });
 
 describe('where a run maps its documents', () => {
-  it('takes HARVEST_WORKERS threads, 0 meaning this thread, else the cores but one (at least one)', () => {
+  it('takes HARVEST_WORKERS threads, 0 meaning this thread, else the cores but two (at least none)', () => {
     expect(harvestWorkers({ HARVEST_WORKERS: '3' })).toBe(3);
     expect(harvestWorkers({ HARVEST_WORKERS: ' 0 ' })).toBe(0);
-    expect(harvestWorkers({})).toBe(Math.max(1, availableParallelism() - 1));
-    expect(harvestWorkers({ HARVEST_WORKERS: 'many' })).toBe(Math.max(1, availableParallelism() - 1));
+    expect(harvestWorkers({})).toBe(Math.max(0, availableParallelism() - 2));
+    expect(harvestWorkers({ HARVEST_WORKERS: 'many' })).toBe(Math.max(0, availableParallelism() - 2));
   });
 
-  it('maps in worker threads by default, several documents in flight, and in this thread one at a time when asked', () => {
-    expect(documentMapper(undefined, {})).toMatchObject({ place: 'workers', window: expect.any(Number) });
-    expect(documentMapper(undefined, {}).window).toBeGreaterThan(1);
+  it('maps in worker threads, several documents in flight, or in this thread one at a time', () => {
+    expect(documentMapper(undefined, { HARVEST_WORKERS: '2' })).toMatchObject({ place: 'workers', window: expect.any(Number) });
+    expect(documentMapper(undefined, { HARVEST_WORKERS: '1' }).window).toBeGreaterThan(1);
+    expect(documentMapper(undefined, {}).place).toBe(availableParallelism() > 2 ? 'workers' : 'thread');
     expect(documentMapper(undefined, { HARVEST_WORKERS: '0' })).toMatchObject({ place: 'thread', window: 1 });
     expect(documentMapper('thread', { HARVEST_WORKERS: '4' })).toMatchObject({ place: 'thread', window: 1 });
     expect(documentMapper('workers', { HARVEST_WORKERS: '0' })).toMatchObject({ place: 'workers' });
