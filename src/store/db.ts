@@ -188,7 +188,7 @@ async function openPglite(opts: StoreOptions): Promise<Db> {
   // The lock comes first: two PGlite instances on one directory corrupt it.
   const lock: LockHandle = acquireLock(dir, { command: opts.command, logger: opts.logger });
   try {
-    return dbFromDriver(await openPgliteDriver(dir), async () => lock.release());
+    return dbFromDriver(await openPgliteDriver(dir, opts.logger), async () => lock.release());
   } catch (err) {
     lock.release();
     throw err;

@@ -2,10 +2,17 @@
  * PGlite adapter: embedded PostgreSQL (WASM), one connection, data in a directory or in memory.
  * Not PGlite's node-postgres adapter: the Db seam is small enough to map directly.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import type { Connection, Driver, QueryResult } from '../db.ts';
+import type { Connection, Driver, QueryResult, StoreLogger } from '../db.ts';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * bytea parameters go as they are: PGlite's Bind message sends a serialized value that is an ArrayBuffer view
@@ -41,8 +48,27 @@ function connection(target: PgliteQueryable): Connection {
   };
 }
 
-/** Opens PGlite on `dataDir` (a directory, or `memory://…`). */
-export async function openPgliteDriver(dataDir: string): Promise<Driver> {
+/** The cluster creator run as a child process (createCluster). */
+const INITDB_SCRIPT = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
+const INITDB_TIMEOUT_MS = 120_000;
+
+/**
+ * Creates the cluster of a new data directory in a child process. In this process, PGlite's initdb raised the
+ * peak RSS from ~120 to ~850 MB, which it kept (opening an existing cluster: ~350 MB): a first start on a small
+ * machine or a container with a memory limit would fail, or keep the memory. When the child cannot do it, the
+ * cluster is created here, as before, and the reason is logged.
+ */
+export async function createCluster(dataDir: string, logger?: StoreLogger): Promise<void> {
+  try {
+    await execFileAsync(process.execPath, [INITDB_SCRIPT, dataDir], { timeout: INITDB_TIMEOUT_MS, maxBuffer: 1024 * 1024 });
+  } catch (err) {
+    logger?.warn(`creating the PGlite cluster in a child process failed, creating it in this one: ${(err as Error).message}`);
+  }
+}
+
+/** Opens PGlite on `dataDir` (a directory, or `memory://…`); a new directory's cluster is made by createCluster. */
+export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): Promise<Driver> {
+  if (!dataDir.startsWith('memory://') && !existsSync(path.join(dataDir, 'PG_VERSION'))) await createCluster(dataDir, logger);
   const pglite = await PGlite.create(dataDir, {
     parsers: { [types.BYTEA]: hexToBuffer },
     serializers: { [types.BYTEA]: byteaAsBinary as unknown as (value: unknown) => string },
