@@ -17,6 +17,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HubError } from '../../errors.ts';
+import { SingleFlight } from '../caches/single-flight.ts';
 import type { Upstream, UpstreamResponse } from '../clients/upstream.ts';
 import { MirrorFill } from '../mirror/fill.ts';
 import { ifRangeHolds, noneMatchHolds, rangeOf } from '../mirror/range.ts';
@@ -58,6 +59,15 @@ async function revalidate(c: MirrorContext, target: URL, hit: MirrorHit, key: st
   const maxAgeMs = (c.service.cache?.maxAgeSeconds ?? 86_400) * 1000;
   if (Date.now() - Date.parse(entry.checkedAt ?? entry.fetchedAt) < maxAgeMs) return 'fresh';
   if ((revalidateAfter.get(key) ?? 0) > Date.now() || filling.has(key)) return 'fresh';
+  // Clients asking while the upstream is asked share its answer: one HEAD per file, however many ask at once.
+  return revalidations.run(key, () => askUpstream(c, target, entry, key));
+}
+
+/** Revalidations under way, by service and URL. */
+const revalidations = new SingleFlight<'fresh' | 'changed'>();
+
+/** revalidate's conditional HEAD, and what its answer does to the copy. */
+async function askUpstream(c: MirrorContext, target: URL, entry: MirrorHit['entry'], key: string): Promise<'fresh' | 'changed'> {
   const headers = fillHeaders(c.forwarded);
   if (entry.etag) headers['if-none-match'] = entry.etag;
   if (entry.lastModified) headers['if-modified-since'] = entry.lastModified;
