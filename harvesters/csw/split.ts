@@ -112,7 +112,7 @@ class PageSplitter {
   /** Without trees: depth of the element whose text is the identifier, while it is open (-1 otherwise). */
   private captureDepth = -1;
 
-  /** The page's text from the start of the record being read (or from the current piece, between records). */
+  /** The page's text from the start of the record being read (between records: from the last '<' read). */
   private readonly text = new TextWindow();
 
   constructor(
