@@ -53,7 +53,7 @@ export async function fetchPage(
   const workers = trees ? ctx.workers : undefined;
   const at = { requestUrl: req.url, fetchedAt: res.fetchedAt, start };
   const page = workers ? await readGetRecordsWith(res, req.url, (body) => workers.cswGetRecords(body, at)) : undefined;
-  return { ...(page ?? readGetRecords(res, req.url, { trees })), fetchedAt: res.fetchedAt };
+  return { ...(page ?? await readGetRecords(res, req.url, { trees })), fetchedAt: res.fetchedAt };
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 } from '../../mappings/xml/index.ts';
 import type { FetchResponse } from '../http.ts';
 import { NS_CSW } from './requests.ts';
-import { splitGetRecords, treeRecordId, type PageRecord, type RecordsPage } from './split.ts';
+import { splitGetRecordsInTurns, treeRecordId, type PageRecord, type RecordsPage } from './split.ts';
 
 export type { PageRecord } from './split.ts';
 
@@ -64,9 +64,10 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
  * records (with their trees when `trees`: see split.ts); a page that pass declines is read by readXml and
  * parseGetRecords, which throw the exact CswResponseError (or, for a DOCTYPE without entities, split the tree).
  */
-export function readGetRecords(res: FetchResponse, requestUrl: string, options: { trees?: boolean } = {}): GetRecordsPage {
+export async function readGetRecords(res: FetchResponse, requestUrl: string, options: { trees?: boolean } = {}): Promise<GetRecordsPage> {
   checkXmlAnswer(res, requestUrl);
-  const page = res.body.length <= MAX_PAGE_BYTES ? splitGetRecords(decodedPieces(res.body), { ...options, onRecord: withBytes }) : undefined;
+  // In turns (split.ts): the thread that reads pages answers HTTP too.
+  const page = res.body.length <= MAX_PAGE_BYTES ? await splitGetRecordsInTurns(decodedPieces(res.body), { ...options, onRecord: withBytes }) : undefined;
   return page ?? parseGetRecords(readXml(res, requestUrl), requestUrl);
 }
 

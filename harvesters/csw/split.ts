@@ -12,6 +12,7 @@
  * decline: the caller then reads the page with parseXml, which gives the exact error (or, for a DOCTYPE without
  * entities, the records the tree-based path makes).
  */
+import { setImmediate } from 'node:timers/promises';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { attribute, first, textOf, TreeBuilder, type XmlElement } from '../../mappings/xml/index.ts';
 import { NS_CSW, NS_DC, NS_DCAT, NS_DCT, NS_GMD } from './requests.ts';
@@ -76,9 +77,28 @@ export interface SplitOptions {
  */
 export function splitGetRecords(text: string | Iterable<string>, options: SplitOptions = {}): RecordsPage | undefined {
   try {
-    return new PageSplitter(typeof text === 'string' ? [text] : text, options.trees === true, options.onRecord).run();
+    const splitter = new PageSplitter(options.trees === true, options.onRecord);
+    for (const piece of typeof text === 'string' ? [text] : text) splitter.feed(piece);
+    return splitter.end();
   } catch {
     // saxes errors, Declined, and anything unforeseen: the tree path decides (and names the error).
+    return undefined;
+  }
+}
+
+/**
+ * splitGetRecords giving the event loop a turn after each piece: in a thread that also answers HTTP, a page of
+ * records read (and mapped, with `onRecord`) in one go held every request back for hundreds of milliseconds.
+ */
+export async function splitGetRecordsInTurns(pieces: Iterable<string>, options: SplitOptions = {}): Promise<RecordsPage | undefined> {
+  try {
+    const splitter = new PageSplitter(options.trees === true, options.onRecord);
+    for (const piece of pieces) {
+      splitter.feed(piece);
+      await setImmediate();
+    }
+    return splitter.end();
+  } catch {
     return undefined;
   }
 }
@@ -116,12 +136,9 @@ class PageSplitter {
   private readonly text = new TextWindow();
 
   constructor(
-    private readonly pieces: Iterable<string>,
     private readonly trees: boolean,
     private readonly onRecord?: SplitOptions['onRecord'],
-  ) {}
-
-  run(): RecordsPage | undefined {
+  ) {
     const p = this.parser;
     // The tree path handles DOCTYPEs: entity declarations refused, DTD namespace defaults applied.
     p.on('doctype', () => {
@@ -138,14 +155,20 @@ class PageSplitter {
     p.on('cdata', (t) => {
       if (this.trees || this.captureDepth >= 0) this.onText(t);
     });
-    for (const piece of this.pieces) {
-      this.text.append(piece);
-      p.write(piece);
-      // Between records, what was read is needed no more, but from the last '<' on: it may be a record's start
-      // tag, not read to its end yet, whose offset openRecord looks for.
-      if (!this.record) this.text.release(Math.max(0, this.text.lastIndexOf('<', p.position - 1)));
-    }
-    p.close();
+  }
+
+  /** Reads the next piece of the page's text. */
+  feed(piece: string): void {
+    this.text.append(piece);
+    this.parser.write(piece);
+    // Between records, what was read is needed no more, but from the last '<' on: it may be a record's start
+    // tag, not read to its end yet, whose offset openRecord looks for.
+    if (!this.record) this.text.release(Math.max(0, this.text.lastIndexOf('<', this.parser.position - 1)));
+  }
+
+  /** The page, once its text is all read; undefined when it held no csw:SearchResults. */
+  end(): RecordsPage | undefined {
+    this.parser.close();
     return this.resultsSeen ? this.page : undefined;
   }
 

@@ -186,5 +186,6 @@ describe('openStore on an on-disk DATA_DIR', () => {
     } finally {
       await second.close();
     }
-  });
+    // A new cluster (made by a child process), then opened and migrated: seconds, more on a loaded machine.
+  }, 60_000);
 });

@@ -10,12 +10,13 @@
  * its copy of the mapping code).
  */
 import { availableParallelism } from 'node:os';
-import type { RecordsPage } from '../../../harvesters/csw/split.ts';
+import { decodedPieces } from '../../../harvesters/csw/responses.ts';
+import { splitGetRecordsInTurns, type RecordsPage } from '../../../harvesters/csw/split.ts';
 import type { PageAt, PageWorkers } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
 import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
 import { cswPageInPool, mapInPool, poolHasRoom, poolLoaded, startPool } from './pool.ts';
-import { cswGetRecordsTask } from './task.ts';
+import { mappedAsRead } from './task.ts';
 
 export { closeMappingPool, mappedInPool, startPool } from './pool.ts';
 
@@ -61,12 +62,13 @@ const inThread: DocumentMapper = {
 };
 
 /**
- * A CSW GetRecords page read here as a worker thread reads it (task.ts): each record mapped as soon as its tree is
- * built, and the tree dropped. A page whose trees were all kept until its records were mapped one by one held a
+ * A CSW GetRecords page read here as a worker thread reads it (task.ts, mappedAsRead): each record mapped as soon
+ * as its tree is built, and the tree dropped. A page whose trees were all kept until its records were mapped one by one held a
  * hundred trees (tens of megabytes), and the page after it, read ahead, as many again.
  */
-function cswPageInThread(body: Buffer, at: PageAt, source: SourceRef): RecordsPage | undefined {
-  const page = cswGetRecordsTask({ body, at, source });
+async function cswPageInThread(body: Buffer, at: PageAt, source: SourceRef): Promise<RecordsPage | undefined> {
+  // In turns: this thread answers HTTP too (a hub harvests while it serves).
+  const page = await splitGetRecordsInTurns(decodedPieces(body), mappedAsRead(at, source));
   for (const r of page?.records ?? []) {
     // The page's namespace URI and identifier strings are slices of the page's text too.
     Object.assign(r, ownStrings({ uri: r.uri, local: r.local, ...(r.id === undefined ? {} : { id: r.id }) }));

@@ -3,7 +3,7 @@
  * turns Buffers into plain Uint8Arrays, viewed as Buffers again without a copy.
  */
 import { decodedPieces, recordDocument } from '../../../harvesters/csw/responses.ts';
-import { splitGetRecords, type RecordsPage } from '../../../harvesters/csw/split.ts';
+import { splitGetRecords, type RecordsPage, type SplitOptions } from '../../../harvesters/csw/split.ts';
 import type { PageAt } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
 import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
@@ -37,13 +37,20 @@ export function mapTask({ raw, source }: MapTask): Mapped {
  * The records go back as bytes: their text and trees stay here.
  */
 export function cswGetRecordsTask({ body, at, source }: PageTask): RecordsPage | undefined {
-  // Each record is mapped as soon as its tree is read, and the tree dropped (SplitOptions.onRecord).
-  return splitGetRecords(decodedPieces(asBuffer(body)), {
+  return splitGetRecords(decodedPieces(asBuffer(body)), mappedAsRead(at, source));
+}
+
+/**
+ * The split's options for a page whose records are mapped as they are read: each record mapped as soon as its
+ * tree is built, and the tree dropped (SplitOptions.onRecord); the record kept as bytes with its mapping.
+ */
+export function mappedAsRead(at: PageAt, source: SourceRef): SplitOptions {
+  return {
     trees: true,
     onRecord: (r, i) => {
       const doc = recordDocument(r, r.id, at.requestUrl, at.fetchedAt, at.start + i);
       const prepared = mapForStore(doc, source);
       return { uri: r.uri, local: r.local, xml: '', bytes: doc.bytes, prepared, ...(r.id === undefined ? {} : { id: r.id }) };
     },
-  });
+  };
 }

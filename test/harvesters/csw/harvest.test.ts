@@ -77,8 +77,11 @@ describe('CSW harvester over real GetRecords pages', () => {
     expect(starts[1]).toBe(3);
     expect(starts).not.toContain(85);
     expect(ctx.warnings.map((w) => w.message)).toContain('nextRecord 85 skips records 3–84: continuing at 3');
-    // The page after answers no records although 965 match: bounded retries, then the listing is incomplete.
-    expect(starts.length).toBe(4);
+    // The page after answers no records although 965 match: bounded retries, then the listing is incomplete. The
+    // page after 3 may have been asked ahead (at 3 + the 2 records of the first page) and dropped (flights.ts).
+    const paged = starts.filter((start) => start !== 5);
+    expect(paged).toEqual([1, 3, 103, 203]);
+    expect(starts.length - paged.length).toBeLessThanOrEqual(1);
     expect(ctx.reasons.join('\n')).toMatch(/3 empty pages in a row/);
   });
 
@@ -106,10 +109,14 @@ describe('CSW harvester over real GetRecords pages', () => {
       9: 'getrecords-dc/pycsw-getrecords-maxrecords-1.xml',
       10: 'getrecords-dc/pycsw-getrecords-hits.xml',
     };
-    server = await startCsw('getcapabilities/pycsw-capabilities.xml', (ask) => fixture(pages[ask.start]));
+    // A page asked ahead (flights.ts) that paging then does not take gets the empty page; it is dropped unread.
+    server = await startCsw('getcapabilities/pycsw-capabilities.xml', (ask) => fixture(pages[ask.start] ?? pages[10]));
     const ctx = context();
     const docs = await collect(harvester.harvest(cswSource(server.endpoint, { pageSize: 5 }), ctx));
-    expect(server.pages().map((p) => p.start)).toEqual([1, 6, 9, 10]);
+    const starts = server.pages().map((p) => p.start);
+    expect(starts.filter((start) => start in pages)).toEqual([1, 6, 9, 10]);
+    // Asked ahead at most twice on pages that paging did not take; then nothing more is asked ahead.
+    expect(starts.length).toBeLessThanOrEqual(6);
     expect(docs.length).toBe(8);
     expect(new Set(docs.map((d) => d.nativeId)).size).toBe(8);
     const messages = ctx.warnings.map((w) => w.message);

@@ -144,14 +144,14 @@ describe('splitGetRecords on synthetic pages', () => {
     expect(mapDocument(doc(r, 0))).toEqual(mapDocument(doc(tree(xml).records[0], 0)));
   });
 
-  it('cuts records at the right offsets after multi-byte characters (BMP and astral), in any page encoding', () => {
+  it('cuts records at the right offsets after multi-byte characters (BMP and astral), in any page encoding', async () => {
     const xml = isoPage(`${isoRecord('r-1', 'Île-de-France — ☃ 𝔘𝔫 😀')}\n${isoRecord('r-2', 'Second')}`);
     const page = split(xml);
     expect(page.records.map((r) => r.id)).toEqual(['r-1', 'r-2']);
     expect(page.records[1].xml).toBe(`${XML_DECLARATION}${isoRecord('r-2', 'Second', ` xmlns:csw="${CSW}" xmlns:gmd="${GMD}" xmlns:gco="${GCO}"`)}`);
     const latin1 = Buffer.from(isoPage(`${isoRecord('r-1', 'Forêt domaniale')}\n${isoRecord('r-2', 'Deuxième')}`)
       .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'), 'latin1');
-    const docs = readGetRecords(answer(latin1), URL).records.map(doc);
+    const docs = (await readGetRecords(answer(latin1), URL)).records.map(doc);
     expect(docs.map((d) => mapDocument(d).record.title)).toEqual(['Forêt domaniale', 'Deuxième']);
     expect(docs[1].bytes.toString('utf8')).toContain('<gco:CharacterString>Deuxième</gco:CharacterString>');
   });
@@ -196,7 +196,7 @@ describe('pages the streaming split declines, read by parseXml with the same err
     ['no SearchResults', `<csw:GetRecordsResponse xmlns:csw="${CSW}"/>`, /without csw:SearchResults/],
   ];
 
-  it.each(cases)('%s', (_what, body, message) => {
+  it.each(cases)('%s', async (_what, body, message) => {
     expect(splitGetRecords(body)).toBeUndefined();
     let viaTree: unknown;
     try {
@@ -204,18 +204,18 @@ describe('pages the streaming split declines, read by parseXml with the same err
     } catch (e) {
       viaTree = e;
     }
-    expect(() => readGetRecords(answer(body), URL)).toThrow((viaTree as Error).message);
+    await expect(readGetRecords(answer(body), URL)).rejects.toThrow((viaTree as Error).message);
     expect((viaTree as Error).message).toMatch(message);
   });
 
-  it('refuses an HTML page and a non-XML media type before reading', () => {
-    expect(() => readGetRecords(answer(isoPage(''), 'text/html'), URL)).toThrow(/answered an HTML page/);
-    expect(() => readGetRecords(answer(isoPage(''), 'application/json'), URL)).toThrow(/answered application\/json, not XML/);
+  it('refuses an HTML page and a non-XML media type before reading', async () => {
+    await expect(readGetRecords(answer(isoPage(''), 'text/html'), URL)).rejects.toThrow(/answered an HTML page/);
+    await expect(readGetRecords(answer(isoPage(''), 'application/json'), URL)).rejects.toThrow(/answered application\/json, not XML/);
   });
 
-  it('splits a page with a DOCTYPE without entities through the tree', () => {
+  it('splits a page with a DOCTYPE without entities through the tree', async () => {
     const xml = isoPage(isoRecord('r-1', 'x')).replace('?>', '?><!DOCTYPE csw:GetRecordsResponse>');
     expect(splitGetRecords(xml)).toBeUndefined();
-    expect(readGetRecords(answer(xml), URL).records.map((r) => r.id)).toEqual(['r-1']);
+    expect((await readGetRecords(answer(xml), URL)).records.map((r) => r.id)).toEqual(['r-1']);
   });
 });
