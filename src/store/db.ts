@@ -22,8 +22,9 @@ export interface QueryResult<R> {
 /** How a query runs. */
 export interface QueryOptions {
   /**
-   * Keep the statement prepared on each connection (pg: a named statement, parsed and planned once, then
-   * bound and executed): for hot queries whose text comes from a small set. Ignored by PGlite.
+   * Keep the statement prepared on each connection (a named statement, parsed once, then bound and executed,
+   * its plan kept by PostgreSQL): for hot queries whose text comes from a small set. On PGlite, outside
+   * transactions only.
    */
   prepare?: boolean;
   /**

@@ -35,21 +35,39 @@ function checkSchemaName(schema: string): string {
 const prepared = new Map<string, string>();
 const MAX_PREPARED = 256;
 
+/** Texts given a new name because a table they read changed shape (see `query`): part of the next name. */
+let renamed = 0;
+
 function statementName(text: string, opts?: QueryOptions): string | undefined {
   if (!opts?.prepare) return undefined;
   let name = prepared.get(text);
   if (!name && prepared.size < MAX_PREPARED) {
-    name = `moisson_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    name = `moisson_${createHash('sha1').update(text).digest('hex').slice(0, 20)}${renamed > 0 ? `_${renamed}` : ''}`;
     prepared.set(text, name);
   }
   return name;
+}
+
+/** "cached plan must not change result type": a migration (maybe another hub's) added a column to a table read with `*`. */
+function planChangedShape(err: unknown): boolean {
+  return (err as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((err as Error).message));
 }
 
 function connection(client: pg.Pool | pg.PoolClient): Connection {
   return {
     async query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
       const name = statementName(text, opts);
-      const r = name ? await client.query({ name, text, values }) : await client.query(text, values);
+      let r: pg.QueryResult;
+      try {
+        r = name ? await client.query({ name, text, values }) : await client.query(text, values);
+      } catch (err) {
+        if (!name || !planChangedShape(err)) throw err;
+        // Each connection keeps the old statement under its name: the text gets a new one, parsed afresh.
+        prepared.delete(text);
+        renamed += 1;
+        const again = statementName(text, opts);
+        r = again ? await client.query({ name: again, text, values }) : await client.query(text, values);
+      }
       return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql: string): Promise<void> {

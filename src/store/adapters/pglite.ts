@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import type { Connection, Driver, QueryResult, StoreLogger } from '../db.ts';
+import type { Connection, Driver, QueryOptions, QueryResult, StoreLogger } from '../db.ts';
+import { preparedRunner, type PreparedRunner } from './pglite-prepared.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -35,10 +36,12 @@ interface PgliteQueryable {
   exec(sql: string): Promise<unknown>;
 }
 
-function connection(target: PgliteQueryable): Connection {
+function connection(target: PgliteQueryable, prepared?: PreparedRunner): Connection {
   return {
-    async query<R>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-      const r = await target.query<R>(text, values);
+    async query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      // Statements asked to be prepared are, outside transactions (inside, PGlite's handle has no protocol entry).
+      const r = (opts?.prepare && prepared ? await prepared.query<R>(text, values ?? []) : undefined)
+        ?? await target.query<R>(text, values);
       // affectedRows is 0 for a SELECT: report the rows returned, as pg's rowCount does.
       return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
     },
@@ -75,7 +78,7 @@ export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): P
     // The embedded search engine's extensions (migration 4): PGlite only offers the contrib extensions it is given.
     extensions: { unaccent, pg_trgm },
   });
-  const root = connection(pglite);
+  const root = connection(pglite, preparedRunner(pglite));
   return {
     kind: 'pglite',
     query: root.query,
