@@ -32,11 +32,11 @@ describe('a new embedded data directory', () => {
     await again.close();
   }, 60_000);
 
-  it('says why, and leaves the cluster to be made in this process, when the child cannot make it', async () => {
+  it('says why, and leaves the cluster to be made by the database thread, when the child cannot make it', async () => {
     const file = path.join(tempDir(), 'not-a-directory');
     fs.writeFileSync(file, '');
     const warnings: string[] = [];
     await createCluster(file, { warn: (m) => warnings.push(m) });
-    expect(warnings).toEqual([expect.stringMatching(/^creating the PGlite cluster in a child process failed, creating it in this one: /)]);
+    expect(warnings).toEqual([expect.stringMatching(/^creating the PGlite cluster in a child process failed, creating it in the database thread: /)]);
   }, 60_000);
 });

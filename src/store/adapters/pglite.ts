@@ -1,5 +1,16 @@
 /**
- * PGlite adapter: embedded PostgreSQL (WASM), one connection, data in a directory or in memory.
+ * PGlite adapter: embedded PostgreSQL (WASM), one connection, data in a directory or in memory, run in a thread
+ * of its own (pglite-thread.mjs). PGlite executes a statement synchronously on the thread that calls it: in the
+ * hub's main thread, every page read stopped HTTP for its length and the hub used one core. The thread answers
+ * messages, one at a time in the order sent (PGlite's own locks order them):
+ *
+ *   { id, op: 'query', text, values, prepare, tx? } -> { rows, rowCount }
+ *   { id, op: 'exec', sql, tx? }                    -> null
+ *   { id, op: 'begin' }                             -> tx   (once PGlite opened it: other callers then wait)
+ *   { id, op: 'end', tx, commit }                   -> null (COMMIT or ROLLBACK)
+ *   { id, op: 'close' }                             -> null
+ *
+ * each answered by { id, ok: true, result } or { id, ok: false, error } (PostgreSQL's fields: code, detail…).
  * Not PGlite's node-postgres adapter: the Db seam is small enough to map directly.
  */
 import { execFile } from 'node:child_process';
@@ -7,69 +18,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PGlite, types } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { Worker } from 'node:worker_threads';
 import type { Connection, Driver, QueryOptions, QueryResult, StoreLogger } from '../db.ts';
-import { preparedRunner, type PreparedRunner } from './pglite-prepared.ts';
 
 const execFileAsync = promisify(execFile);
-
-/**
- * bytea parameters go as they are: PGlite's Bind message sends a serialized value that is an ArrayBuffer view
- * in binary format, with no text encoding at all (its own bytea serializer builds hex text byte by byte
- * through an array, and even Buffer's hex doubles the size and makes PGlite measure every character). Its
- * typings say serializers return strings: hence the cast where the serializer is registered.
- */
-function byteaAsBinary(value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError('bytea parameter must be a Buffer or Uint8Array');
-  return value;
-}
-
-/** bytea arrives as hex text (bytea_output = hex); return a Buffer, as pg does. */
-function hexToBuffer(text: string): Buffer {
-  return Buffer.from(text.slice(2), 'hex');
-}
-
-interface PgliteQueryable {
-  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
-  exec(sql: string): Promise<unknown>;
-}
-
-/**
- * Runs jobs one after the other, each in an event-loop turn of its own. PGlite runs a statement synchronously on
- * the hub's thread and hands its lock to the next waiter in a microtask: 32 queued page reads then ran back to
- * back in one turn (~40 ms) while no request was read, and a request arriving meanwhile waited for that batch
- * and then for its place in the next one (bench/csw, PGlite: p95 1.7 times the mean). With a turn between
- * statements, requests are read as they come and served in arrival order.
- */
-function turns(): <T>(job: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (job) => {
-    const run = tail.then(() => new Promise((resolve) => setImmediate(resolve))).then(job);
-    tail = run.catch(() => {});
-    return run;
-  };
-}
-
-function connection(target: PgliteQueryable, prepared?: PreparedRunner, inTurn = <T>(job: () => Promise<T>) => job()): Connection {
-  return {
-    query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      return inTurn(async () => {
-        // Statements asked to be prepared are, outside transactions (inside, PGlite's handle has no protocol entry).
-        const r = (opts?.prepare && prepared ? await prepared.query<R>(text, values ?? []) : undefined)
-          ?? await target.query<R>(text, values);
-        // affectedRows is 0 for a SELECT: report the rows returned, as pg's rowCount does.
-        return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
-      });
-    },
-    exec(sql: string): Promise<void> {
-      return inTurn(async () => {
-        await target.exec(sql);
-      });
-    },
-  };
-}
+const THREAD_SCRIPT = fileURLToPath(new URL('./pglite-thread.mjs', import.meta.url));
 
 /** The cluster creator run as a child process (createCluster). */
 const INITDB_SCRIPT = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
@@ -79,32 +32,135 @@ const INITDB_TIMEOUT_MS = 120_000;
  * Creates the cluster of a new data directory in a child process. In this process, PGlite's initdb raised the
  * peak RSS from ~120 to ~850 MB, which it kept (opening an existing cluster: ~350 MB): a first start on a small
  * machine or a container with a memory limit would fail, or keep the memory. When the child cannot do it, the
- * cluster is created here, as before, and the reason is logged.
+ * cluster is created by the database's thread when it opens the directory, and the reason is logged.
  */
 export async function createCluster(dataDir: string, logger?: StoreLogger): Promise<void> {
   try {
     await execFileAsync(process.execPath, [INITDB_SCRIPT, dataDir], { timeout: INITDB_TIMEOUT_MS, maxBuffer: 1024 * 1024 });
   } catch (err) {
-    logger?.warn(`creating the PGlite cluster in a child process failed, creating it in this one: ${(err as Error).message}`);
+    logger?.warn(`creating the PGlite cluster in a child process failed, creating it in the database thread: ${(err as Error).message}`);
   }
 }
 
-/** Opens PGlite on `dataDir` (a directory, or `memory://…`); a new directory's cluster is made by createCluster. */
+type Request =
+  | { op: 'query'; text: string; values?: unknown[]; prepare?: boolean; tx?: number }
+  | { op: 'exec'; sql: string; tx?: number }
+  | { op: 'begin' }
+  | { op: 'end'; tx: number; commit: boolean }
+  | { op: 'close' };
+
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> & { message: string } };
+
+/** An Error carrying PostgreSQL's fields (code, detail, constraint…), as PGlite's and pg's errors do. */
+function storeError(fields: Record<string, unknown> & { message: string }): Error {
+  return Object.assign(new Error(fields.message), fields);
+}
+
+/** Values as the thread should receive them: a pooled Buffer would carry its whole 8 KB pool across. */
+function portable(values: unknown[] | undefined): unknown[] | undefined {
+  return values?.map((v) => (Buffer.isBuffer(v) && v.byteLength !== v.buffer.byteLength ? new Uint8Array(v) : v));
+}
+
+/** bytea arrives as a Uint8Array (a Buffer loses its class on the way): a Buffer over the same bytes, as pg gives. */
+function withBuffers<R>(rows: R[]): R[] {
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const key in row) {
+      const v = row[key];
+      if (v instanceof Uint8Array) row[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      else if (Array.isArray(v) && v[0] instanceof Uint8Array) row[key] = v.map((x: Uint8Array | null) => (x ? Buffer.from(x.buffer, x.byteOffset, x.byteLength) : x));
+    }
+  }
+  return rows;
+}
+
+/**
+ * Opens PGlite on `dataDir` (a directory, or `memory://…`) in its own thread; a new directory's cluster is made by
+ * createCluster first.
+ */
 export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): Promise<Driver> {
   if (!dataDir.startsWith('memory://') && !existsSync(path.join(dataDir, 'PG_VERSION'))) await createCluster(dataDir, logger);
-  const pglite = await PGlite.create(dataDir, {
-    parsers: { [types.BYTEA]: hexToBuffer },
-    serializers: { [types.BYTEA]: byteaAsBinary as unknown as (value: unknown) => string },
-    // The embedded search engine's extensions (migration 4): PGlite only offers the contrib extensions it is given.
-    extensions: { unaccent, pg_trgm },
+  const worker = new Worker(THREAD_SCRIPT, { workerData: { dataDir }, name: 'pglite' });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let stopped: Error | undefined;
+
+  const stop = (err: Error) => {
+    stopped ??= err;
+    for (const p of pending.values()) p.reject(stopped);
+    pending.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: Error) => reject(new Error(`the embedded database (PGlite) could not open ${dataDir}: ${err.message}`));
+    const exited = (code: number) => reject(new Error(`the embedded database (PGlite) thread exited with code ${code} while opening ${dataDir}`));
+    worker.once('error', failed);
+    worker.once('exit', exited);
+    worker.once('message', () => {
+      worker.off('error', failed);
+      worker.off('exit', exited);
+      resolve();
+    });
   });
-  const root = connection(pglite, preparedRunner(pglite), turns());
+  worker.on('message', (m: Reply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
+    if (m.ok) p.resolve(m.result);
+    else p.reject(storeError(m.error));
+  });
+  worker.on('error', (err) => {
+    logger?.warn(`the embedded database (PGlite) thread failed: ${err.message}`);
+    stop(new Error(`the embedded database (PGlite) thread failed: ${err.message}`));
+  });
+  worker.on('exit', (code) => stop(new Error(`the embedded database (PGlite) thread has stopped (exit code ${code})`)));
+  // The thread keeps the process alive only while it has work: a command that forgot to close still ends.
+  worker.unref();
+
+  function call<T>(request: Request): Promise<T> {
+    if (stopped) return Promise.reject(stopped);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (pending.size === 1) worker.ref();
+      worker.postMessage({ id, ...request });
+    });
+  }
+
+  const connection = (tx?: number): Connection => ({
+    async query<R>(text: string, values?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      const r = await call<QueryResult<R>>({ op: 'query', text, values: portable(values), prepare: opts?.prepare, tx });
+      withBuffers(r.rows);
+      return r;
+    },
+    async exec(sql: string): Promise<void> {
+      await call({ op: 'exec', sql, tx });
+    },
+  });
+  const root = connection();
+  let closing: Promise<void> | undefined;
   return {
     kind: 'pglite',
     query: root.query,
     exec: root.exec,
-    // PGlite's transaction() holds its own mutex: other queries on the instance wait until it ends.
-    transaction: (fn) => pglite.transaction((tx) => fn(connection(tx))),
-    close: () => pglite.close(),
+    // Other callers' statements wait in the thread until this transaction ends (PGlite's transaction lock).
+    async transaction(fn) {
+      const tx = await call<number>({ op: 'begin' });
+      let result;
+      try {
+        result = await fn(connection(tx));
+      } catch (err) {
+        await call({ op: 'end', tx, commit: false }).catch(() => {});
+        throw err;
+      }
+      await call({ op: 'end', tx, commit: true });
+      return result;
+    },
+    close() {
+      closing ??= (async () => {
+        if (!stopped) await call({ op: 'close' });
+        await worker.terminate();
+      })();
+      return closing;
+    },
   };
 }
