@@ -49,8 +49,9 @@ async function settle(db: Db): Promise<void> {
 export async function fillCatalogue(db: Db, templates: MdRecord[], n: number, onProgress?: (done: number) => void): Promise<boolean> {
   // A store filled before migration 8 has no ISO pieces: packed here, as a running hub's index sync would.
   let packedNow = 0;
-  for (let k; (k = await packCatalogueIso(db, 1000)) > 0;) {
-    packedNow += k;
+  for (let after = '', p; (p = await packCatalogueIso(db, 1000, after)).read > 0;) {
+    packedNow += p.read;
+    after = p.last ?? after;
     onProgress?.(packedNow);
   }
   const have = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalogue')).rows[0].n;

@@ -8,7 +8,7 @@
  * A GetRecords page of ten stored ISO records costs a copy of ~30 KB instead of UTF-8-decoding, re-encoding and
  * compressing ~120 KB.
  */
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /** A piece of the member: its raw DEFLATE bytes (sync-flushed), and the CRC-32 and length of what they inflate to. */
 export interface DeflatePiece {
@@ -132,4 +132,14 @@ export function packPiece(data: Buffer): Buffer {
 export function unpackPiece(packed: Buffer): DeflatePiece | null {
   if (packed.length < 8) return null;
   return { crc: packed.readUInt32BE(0), length: packed.readUInt32BE(4), deflate: packed.subarray(8) };
+}
+
+/** The text a packPiece buffer holds (UTF-8), checked against its length and CRC-32; null when it is not one. */
+export function inflatePiece(packed: Buffer): string | null {
+  const piece = unpackPiece(packed);
+  if (!piece) return null;
+  // A piece ends with a sync flush, not a final block: inflate what is there without asking for the end.
+  const data = inflateRawSync(piece.deflate, { finishFlush: constants.Z_SYNC_FLUSH });
+  if (data.length !== piece.length || (crc32(data) >>> 0) !== piece.crc) return null;
+  return data.toString('utf8');
 }

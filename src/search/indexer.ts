@@ -249,6 +249,8 @@ export function createIndexer(db: Db, index: SearchIndex, opts: IndexerOptions =
   let initialised = false;
   /** Every catalogue row has its ISO piece (rows written before migration 8 are packed a batch per tick). */
   let packed = false;
+  /** The last catalogue row the packing of unpacked rows read (packCatalogueIso goes on after it). */
+  let packedUpTo = '';
   let stopped = true;
   let rebuilding = false;
   let applied = 0;
@@ -278,7 +280,11 @@ export function createIndexer(db: Db, index: SearchIndex, opts: IndexerOptions =
       }
       const n = await drainBatch(db, index, batchSize);
       applied += n;
-      if (!packed) packed = (await packCatalogueIso(db, batchSize)) < batchSize;
+      if (!packed) {
+        const p = await packCatalogueIso(db, batchSize, packedUpTo);
+        packedUpTo = p.last ?? packedUpTo;
+        packed = p.read < batchSize;
+      }
       const attempts = retry.succeeded();
       if (attempts > 0) opts.logger?.info({ attempts }, 'search index sync recovered');
       return n === batchSize || !packed;

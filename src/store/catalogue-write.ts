@@ -1,6 +1,6 @@
 /**
  * Writing the catalogue (migration 005): the index sync (src/search/indexer.ts) writes and removes its rows, each
- * with its ISO 19139 element as text and as a stored gzip piece (migration 8); every change bumps the catalogue's
+ * with its ISO 19139 element as a stored gzip piece (migrations 8 and 9); every change bumps the catalogue's
  * generation, which the readers (catalogue.ts) cache against.
  */
 import type { MdRecord } from '../../mappings/types.ts';
@@ -35,20 +35,29 @@ function isoElement(record: MdRecord): string | null {
 const byteaText = (b: Buffer): string => `\\x${b.toString('hex')}`;
 
 /**
- * Packs the ISO element of catalogue rows written before migration 8 (iso set, iso_gz NULL), `limit` rows at a
- * time; returns how many it packed (0: none is left). The published content does not change: no generation bump.
+ * Packs the ISO element of catalogue rows written before migration 8 (iso_gz NULL), from their records, `limit`
+ * rows at a time in record id order after `after`; says how many rows it read (fewer than `limit`: none is left)
+ * and the last one, where the next call goes on. A record the writer fails on stays unpacked and is passed (the
+ * CSW writes it on demand and reports the failure). The published content does not change: no generation bump.
  */
-export async function packCatalogueIso(db: Db, limit = 200): Promise<number> {
-  const r = await db.query<{ record_id: string; iso: string }>(
-    'SELECT record_id, iso FROM catalogue WHERE iso_gz IS NULL AND iso IS NOT NULL ORDER BY record_id LIMIT $1', [limit]);
-  if (r.rows.length === 0) return 0;
-  // Written only where the row still holds the ISO that was packed (the sync may have rewritten it since).
-  await db.query(
-    `UPDATE catalogue c SET iso_gz = decode(v.gz, 'hex') FROM unnest($1::text[], $2::text[], $3::text[]) AS v(record_id, iso, gz)
-     WHERE c.record_id = v.record_id AND c.iso = v.iso AND c.iso_gz IS NULL`,
-    // Hex text: PGlite's serializer takes no array of bytea.
-    [r.rows.map((x) => x.record_id), r.rows.map((x) => x.iso), r.rows.map((x) => packPiece(Buffer.from(x.iso)).toString('hex'))]);
-  return r.rows.length;
+export async function packCatalogueIso(db: Db, limit = 200, after = ''): Promise<{ read: number; last?: string }> {
+  // changed as text: a JavaScript Date would drop its microseconds, and the check below would never match.
+  const r = await db.query<{ record_id: string; identifier: string; changed: string; record: MdRecord }>(
+    `SELECT c.record_id, c.identifier, c.changed::text AS changed, r.record FROM catalogue c JOIN records r ON r.id = c.record_id
+     WHERE c.iso_gz IS NULL AND c.record_id > $2 ORDER BY c.record_id LIMIT $1`, [limit, after]);
+  const packed = r.rows.flatMap((row) => {
+    const iso = isoElement({ ...row.record, identifier: row.identifier });
+    return iso === null ? [] : [{ id: row.record_id, changed: row.changed, gz: packPiece(Buffer.from(iso)).toString('hex') }];
+  });
+  if (packed.length > 0) {
+    // Written only where the row is still the one that was read (the sync may have rewritten it since).
+    await db.query(
+      `UPDATE catalogue c SET iso_gz = decode(v.gz, 'hex') FROM unnest($1::text[], $2::text[], $3::text[]) AS v(record_id, changed, gz)
+       WHERE c.record_id = v.record_id AND c.changed::text = v.changed AND c.iso_gz IS NULL`,
+      // Hex text: PGlite's serializer takes no array of bytea.
+      [packed.map((x) => x.id), packed.map((x) => x.changed), packed.map((x) => x.gz)]);
+  }
+  return { read: r.rows.length, last: r.rows.at(-1)?.record_id };
 }
 
 async function bumpGeneration(db: Db): Promise<void> {
@@ -76,11 +85,10 @@ export async function writeCatalogue(db: Db, entries: CatalogueEntry[]): Promise
       members: e.group.members,
       member_sources: e.group.sources,
       ...values,
-      iso,
       iso_gz: iso === null ? null : byteaText(packPiece(Buffer.from(iso))),
     };
   });
-  const columns = ['record_id', 'members', 'member_sources', ...CATALOGUE_COLUMNS, 'iso', 'iso_gz'];
+  const columns = ['record_id', 'members', 'member_sources', ...CATALOGUE_COLUMNS, 'iso_gz'];
   // jsonb_populate_recordset types every column from the table itself: one parameter for the whole batch.
   await db.tx(async (t) => {
     await t.query('DELETE FROM catalogue WHERE record_id = ANY($1::text[])', [ids]);

@@ -11,6 +11,7 @@ import { catalogue } from './migrations/005-catalogue.ts';
 import { catalogueIso } from './migrations/006-catalogue-iso.ts';
 import { services } from './migrations/007-services.ts';
 import { catalogueIsoGz } from './migrations/008-catalogue-iso-gz.ts';
+import { catalogueIsoDrop } from './migrations/009-catalogue-iso-drop.ts';
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'catalogue-iso', sql: catalogueIso },
   { version: 7, name: 'services', sql: services },
   { version: 8, name: 'catalogue-iso-gz', sql: catalogueIsoGz },
+  { version: 9, name: 'catalogue-iso-drop', sql: catalogueIsoDrop },
 ];
 
 export class MigrationError extends Error {
