@@ -79,7 +79,8 @@ function withBuffers<R>(rows: R[]): R[] {
  */
 export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): Promise<Driver> {
   if (!dataDir.startsWith('memory://') && !existsSync(path.join(dataDir, 'PG_VERSION'))) await createCluster(dataDir, logger);
-  const worker = new Worker(THREAD_SCRIPT, { workerData: { dataDir }, name: 'pglite' });
+  // Plain JavaScript: none of this process's node options (a loader such as tsx, an --eval's --input-type).
+  const worker = new Worker(THREAD_SCRIPT, { workerData: { dataDir }, name: 'pglite', execArgv: [] });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let stopped: Error | undefined;
