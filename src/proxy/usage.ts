@@ -118,8 +118,8 @@ export function createUsageRecorder(db: Db, metrics?: HubMetrics, everyMs = FLUS
       const layer = pending.layer(service, e.layer ?? '');
       const key = e.key && !SECRET.test(e.key) ? e.key : '';
       const bytes = Math.max(0, Math.round(e.bytes ?? 0));
-      metrics?.proxyRequests.inc({ service, layer, status: String(e.status) });
-      if (bytes > 0) metrics?.proxyBytes.inc({ service, layer }, bytes);
+      metrics?.proxyRequestsTally.add([service, layer, String(e.status)]);
+      if (bytes > 0) metrics?.proxyBytesTally.add([service, layer], bytes);
       pending.add({ day: day(Date.now()), service, layer, key, status: e.status, requests: 1, bytes });
     },
     flush() {

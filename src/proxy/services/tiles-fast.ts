@@ -42,7 +42,7 @@ export function withTileFastPath(
     const answer = (r: TileResponse) => {
       write(res, r);
       end?.();
-      metrics?.httpRequests.inc({ method: req.method, route: TILE_ROUTE, status: String(r.status) });
+      metrics?.httpRequestsTally.add([req.method!, TILE_ROUTE, String(r.status)]);
     };
     const hot = q < 0 ? tiles.hotTile({ method: req.method, path, headers: req.headers }) : undefined;
     if (hot) return answer(hot);
