@@ -306,18 +306,21 @@ export async function loadRecords(db: Db, ids: string[]): Promise<Map<string, Md
 
 /** One resource by the identifier it is published under (fileIdentifier, else the hub's record id) or record id. */
 export async function catalogueByIdentifier(db: Db, ids: string[]): Promise<CatalogueHit[]>;
-/** `records: false`: without the records (the caller has their ISO elements, or loads them with loadRecords). */
+/**
+ * `records: false`: without the records, with their ISO elements instead (`iso`, inflated from the stored piece; the
+ * caller loads records with loadRecords where a piece is missing).
+ */
 export async function catalogueByIdentifier(db: Db, ids: string[], opts: { records: false }): Promise<CatalogueRow[]>;
 export async function catalogueByIdentifier(db: Db, ids: string[], opts?: { records: false }): Promise<(CatalogueHit | CatalogueRow)[]> {
   if (ids.length === 0) return [];
   const withRecords = opts?.records !== false;
   const r = await db.query<HitRow>(
-    `SELECT c.record_id, c.identifier${withRecords ? ', r.record' : ''}, c.members, c.member_sources, c.changed, ${ISO_GZ64}
+    `SELECT c.record_id, c.identifier${withRecords ? ', r.record' : `, ${ISO_GZ64}`}, c.members, c.member_sources, c.changed
      FROM catalogue c${withRecords ? ' JOIN records r ON r.id = c.record_id' : ''}
      WHERE c.identifier = ANY($1::text[]) OR c.record_id = ANY($1::text[]) ORDER BY c.identifier, c.record_id`,
     [ids], { read: true },
   );
-  return r.rows.map((row) => toHit(row, true));
+  return r.rows.map((row) => toHit(row, !withRecords));
 }
 
 /** A row as callers see it; `isoText`: the ISO element inflated from its piece as well (null when not packed). */
