@@ -95,7 +95,7 @@ function metricsMiddleware(metrics: HubMetrics): Koa.Middleware {
       // The matched route pattern keeps label cardinality bounded (never the raw path).
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       end({ method: ctx.method, route });
-      metrics.httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
+      metrics.httpRequestsTally.add([ctx.method, route, String(ctx.status)]);
     }
   };
 }
