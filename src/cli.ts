@@ -198,6 +198,14 @@ function serverCommands(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A hub without its store would answer errors forever (/readyz says 503): it stops, with status 1, so
+      // that its supervisor (systemd, a container runtime) starts it again on a store that opens.
+      void hub.db.lost.then((err) => {
+        logger.fatal({ err }, 'the store is lost; the hub stops');
+        note(`The store is lost (${err.message}); stopping.`);
+        setTimeout(() => process.exit(1), 10_000).unref();
+        hub.close().finally(() => process.exit(1));
+      });
     });
   program.command('check').description('validate the configuration and the seeds').action(() => {
     const config: HubConfig = loadConfig();

@@ -42,6 +42,12 @@ export interface Db {
   /** Runs fn in a transaction (nested calls reuse the outer transaction). */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Settles (never rejects) with the reason when the store is gone for good while open: the embedded database's
+   * thread stopped (a WebAssembly abort, out of memory). Every statement fails from then on; a hub should stop
+   * so that its supervisor starts it again. Never settles on PostgreSQL (the pool reconnects) nor on close().
+   */
+  readonly lost: Promise<Error>;
 }
 
 /** Where the store logs the few things worth saying (a stale lock taken over). pino loggers fit. */
@@ -82,7 +88,12 @@ export interface Driver extends Connection {
   readonly kind: Db['kind'];
   transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Db.lost; absent when the driver cannot be lost (pg). */
+  readonly lost?: Promise<Error>;
 }
+
+/** Db.lost of a store that cannot be lost. */
+const never: Promise<Error> = new Promise(() => {});
 
 interface ActiveTx {
   db: Db;
@@ -106,8 +117,10 @@ export function dbFromDriver(driver: Driver, onClose: () => Promise<void> = asyn
   let closed = false;
   let openTx = 0;
 
+  const lost = driver.lost ?? never;
   const root: Db = {
     kind: driver.kind,
+    lost,
     query: (text, values, opts) => {
       const active = current();
       if (active) return active.db.query(text, values, opts);
@@ -119,7 +132,7 @@ export function dbFromDriver(driver: Driver, onClose: () => Promise<void> = asyn
       const active = current();
       if (active) return fn(active.db);
       return driver.transaction(async (conn) => {
-        const state: ActiveTx = { db: txDb(driver.kind, conn, () => state.done), done: false };
+        const state: ActiveTx = { db: txDb(driver.kind, conn, () => state.done, lost), done: false };
         openTx += 1;
         try {
           return await ambient.run(state, () => fn(state.db));
@@ -147,13 +160,14 @@ export function dbFromDriver(driver: Driver, onClose: () => Promise<void> = asyn
 }
 
 /** The handle passed to a transaction's callback; it refuses work once the transaction has ended. */
-function txDb(kind: Db['kind'], conn: Connection, isDone: () => boolean): Db {
+function txDb(kind: Db['kind'], conn: Connection, isDone: () => boolean, lost: Promise<Error>): Db {
   const live = (): Connection => {
     if (isDone()) throw new Error('This transaction has already ended; use the store, not the tx handle.');
     return conn;
   };
   const self: Db = {
     kind,
+    lost,
     query: async (text, values, opts) => live().query(text, values, opts),
     exec: async (sql) => live().exec(sql),
     tx: (fn) => fn(self),

@@ -290,6 +290,7 @@ describe.each(backends)('runHarvest over a directory on $name', (backend) => {
 function failingOn(db: Db, nativeId: string): Db {
   const wrap = (inner: Db): Db => ({
     kind: inner.kind,
+    lost: inner.lost,
     query: (text, values) =>
       /^\s*INSERT INTO records/i.test(text) && values?.some((v) => v === nativeId || (Array.isArray(v) && v.includes(nativeId)))
         ? Promise.reject(new Error('simulated failure'))

@@ -1,14 +1,19 @@
 /**
  * The embedded database's thread (src/store/adapters/pglite-thread.mjs): statements run beside the main thread's
  * event loop, errors keep PostgreSQL's fields, transactions commit or roll back as a whole, and a process that
- * leaves its store open still ends.
+ * leaves its store open still ends; a thread that stops is a lost store, and a hub without its store stops.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useStore } from '../helpers/db.ts';
+import { freePort } from '../helpers/mapproxy.ts';
+import { openStore } from '../../src/store/db.ts';
+import { pgliteThreadsForTests } from '../../src/store/adapters/pglite.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -72,5 +77,51 @@ describe('the embedded database thread', () => {
       { cwd: root, timeout: 60_000 });
     expect(stdout.trim()).toBe('42');
     expect(performance.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+
+  it('settles db.lost when the thread stops, and only then', async () => {
+    const closed = await openStore({ dataDir: 'memory://' });
+    const before = new Set(pgliteThreadsForTests());
+    const db = await openStore({ dataDir: 'memory://' });
+    const [thread] = pgliteThreadsForTests().filter((t) => !before.has(t));
+    expect(thread).toBeDefined();
+    await closed.close();
+    await thread.terminate();
+    const err = await Promise.race([db.lost, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+    expect(err?.message).toMatch(/the embedded database \(PGlite\) thread has stopped/);
+    await expect(db.query('SELECT 1')).rejects.toThrow(/thread has stopped/);
+    await db.close();
+    // A store closed on purpose is not lost.
+    expect(await Promise.race([closed.lost, new Promise<string>((r) => setTimeout(() => r('open'), 200))])).toBe('open');
+  }, 60_000);
+
+  it('stops a hub whose database thread stopped, with status 1 and the reason', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'moisson-lost-'));
+    const port = await freePort();
+    // The real `moisson serve`; once it answers, its database thread is ended from inside.
+    const script = `import { pgliteThreadsForTests } from ${JSON.stringify(path.join(root, 'src/store/adapters/pglite.ts'))};
+      process.argv = [process.execPath, 'moisson', 'serve'];
+      await import(${JSON.stringify(path.join(root, 'src/cli.ts'))});
+      for (;;) {
+        try { if ((await fetch('http://127.0.0.1:${port}/healthz')).ok) break; } catch {}
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log('threads', pgliteThreadsForTests().length);
+      for (const t of pgliteThreadsForTests()) await t.terminate();
+      setTimeout(() => { console.log('still running'); process.exit(3); }, 20000);`;
+    try {
+      const exit = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: root, timeout: 80_000,
+          env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, DATABASE_URL: '', SCHEDULER: 'off', LOG_LEVEL: 'fatal', MEILI_URL: '' },
+        }, (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout, stderr }));
+      });
+      expect(exit.stdout).toContain('threads 1');
+      expect(exit.stdout).not.toContain('still running');
+      expect(exit.stderr).toMatch(/The store is lost \(the embedded database \(PGlite\) thread has stopped/);
+      expect(exit.code).toBe(1);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 90_000);
 });

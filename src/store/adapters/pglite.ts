@@ -73,6 +73,10 @@ function withBuffers<R>(rows: R[]): R[] {
   return rows;
 }
 
+/** The threads of the stores open in this process; tests end them to see what a hub does without its database. */
+const openThreads = new Set<Worker>();
+export const pgliteThreadsForTests = (): Worker[] => [...openThreads];
+
 /**
  * Opens PGlite on `dataDir` (a directory, or `memory://…`) in its own thread; a new directory's cluster is made by
  * createCluster first.
@@ -84,11 +88,16 @@ export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): P
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let stopped: Error | undefined;
+  let closing: Promise<void> | undefined;
+  let markLost!: (err: Error) => void;
+  const lost = new Promise<Error>((resolve) => { markLost = resolve; });
 
   const stop = (err: Error) => {
     stopped ??= err;
     for (const p of pending.values()) p.reject(stopped);
     pending.clear();
+    // Lost, unless the store was being closed (then the thread ending is the point).
+    if (!closing) markLost(stopped);
   };
   await new Promise<void>((resolve, reject) => {
     const failed = (err: Error) => reject(new Error(`the embedded database (PGlite) could not open ${dataDir}: ${err.message}`));
@@ -116,6 +125,8 @@ export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): P
   worker.on('exit', (code) => stop(new Error(`the embedded database (PGlite) thread has stopped (exit code ${code})`)));
   // The thread keeps the process alive only while it has work: a command that forgot to close still ends.
   worker.unref();
+  openThreads.add(worker);
+  void lost.then(() => openThreads.delete(worker));
 
   function call<T>(request: Request): Promise<T> {
     if (stopped) return Promise.reject(stopped);
@@ -138,9 +149,9 @@ export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): P
     },
   });
   const root = connection();
-  let closing: Promise<void> | undefined;
   return {
     kind: 'pglite',
+    lost,
     query: root.query,
     exec: root.exec,
     // Other callers' statements wait in the thread until this transaction ends (PGlite's transaction lock).
@@ -160,6 +171,7 @@ export async function openPgliteDriver(dataDir: string, logger?: StoreLogger): P
       closing ??= (async () => {
         if (!stopped) await call({ op: 'close' });
         await worker.terminate();
+        openThreads.delete(worker);
       })();
       return closing;
     },
