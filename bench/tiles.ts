@@ -9,8 +9,10 @@
  * - The hub (`moisson serve`, a child process: the real server with its tile fast path) proxies that MapProxy
  *   as a WMTS REST service; every tile is requested once through it first, so its cache holds them all (hot
  *   tiles in memory).
- * - wrk (Debian; bench/lib/wrk.ts), the same 341 tile URLs in turn, alternating hub and MapProxy, at 100 and
- *   1,000 connections: requests/s, p50, p99, and the ratio hub / MapProxy; then 10,000 open connections on
+ * - The floor: the same tiles from a Map in plain node:http (bench/lib/floor-server.mjs, its own process), the
+ *   least any Node.js server can spend on them here; what the hub adds to node:http is the difference.
+ * - wrk (Debian; bench/lib/wrk.ts), the same 341 tile URLs in turn, alternating hub, floor and MapProxy, at 100
+ *   and 1,000 connections: requests/s, p50, p99, the ratios hub / MapProxy and hub / floor; then 10,000 open connections on
  *   the hub (p95); then 1,000 simultaneous requests for one tile missing from the cache, behind an upstream
  *   that counts its requests.
  *
@@ -21,7 +23,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,34 +96,58 @@ async function startHub(dataDir: string): Promise<{ url: string; child: ChildPro
   throw new Error('the hub did not start within 60 s');
 }
 
-/** Requests every path once (fills the hub's cache; checks both sides answer 200 with the same bytes). */
-async function warm(hub: string, mp: string, hubPaths: string[], mpPaths: string[]): Promise<void> {
+/** Requests every path once (fills the hub's cache; checks both sides answer 200 with the same bytes); returns the bytes by hub path. */
+async function warm(hub: string, mp: string, hubPaths: string[], mpPaths: string[]): Promise<Map<string, Buffer>> {
+  const bytes = new Map<string, Buffer>();
   for (let i = 0; i < hubPaths.length; i += 16) {
     await Promise.all(hubPaths.slice(i, i + 16).map(async (p, j) => {
       const [a, b] = await Promise.all([fetch(hub + p), fetch(mp + mpPaths[i + j])]);
       const [ba, bb] = [Buffer.from(await a.arrayBuffer()), Buffer.from(await b.arrayBuffer())];
       if (a.status !== 200 || b.status !== 200 || !ba.equals(bb)) throw new Error(`warm-up: ${p} differs (hub ${a.status}, MapProxy ${b.status})`);
+      bytes.set(p, ba);
     }));
   }
+  return bytes;
+}
+
+/**
+ * The floor (bench/lib/floor-server.mjs): plain node:http answering the same paths with the same bytes from a
+ * Map, in a process of its own. On this shared 2-core machine, what node:http itself costs moves with the
+ * machine's moment (±40 % between runs); the hub measured next to it says what the hub adds.
+ */
+async function startFloor(dir: string, tiles: Map<string, Buffer>): Promise<{ url: string; child: ChildProcess }> {
+  const file = path.join(dir, 'floor-tiles.json');
+  await writeFile(file, JSON.stringify(Object.fromEntries([...tiles].map(([p, b]) => [p, b.toString('base64')]))));
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'lib', 'floor-server.mjs'), String(port), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 const fmt = (f: WrkFigures) => `${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(2).padStart(7)} ms   p95 ${f.p95.toFixed(2).padStart(7)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   errors ${f.errors}`;
 
-async function alternate(hub: string, mp: string, hubPaths: string[], mpPaths: string[]): Promise<void> {
+const SIDES = { hub: 'hub', floor: 'node:http', mp: 'MapProxy' } as const;
+type Side = keyof typeof SIDES;
+
+async function alternate(urls: Record<Side, string>, paths: Record<Side, string[]>): Promise<void> {
   for (const connections of CONNECTIONS) {
-    const runs: { hub: WrkFigures[]; mp: WrkFigures[] } = { hub: [], mp: [] };
+    const runs: Record<Side, WrkFigures[]> = { hub: [], floor: [], mp: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      for (const side of ['hub', 'mp'] as const) {
-        const f = await runWrk({ url: side === 'hub' ? hub : mp, luaPaths: side === 'hub' ? hubPaths : mpPaths, connections, threads: THREADS, seconds: SECONDS });
+      for (const side of Object.keys(SIDES) as Side[]) {
+        const f = await runWrk({ url: urls[side], luaPaths: paths[side], connections, threads: THREADS, seconds: SECONDS });
         runs[side].push(f);
-        console.log(`  c=${String(connections).padStart(5)} ${side === 'hub' ? 'hub     ' : 'MapProxy'} ${fmt(f)}`);
+        console.log(`  c=${String(connections).padStart(5)} ${SIDES[side].padEnd(9)} ${fmt(f)}`);
       }
     }
     const mean = (fs: WrkFigures[]) => fs.reduce((s, f) => s + f.rps, 0) / fs.length;
-    const worstP99 = Math.max(...runs.hub.map((f) => f.p99));
+    const worst = (fs: WrkFigures[]) => Math.max(...fs.map((f) => f.p99));
     console.log(`  c=${String(connections).padStart(5)} ratio hub/MapProxy ${(mean(runs.hub) / mean(runs.mp)).toFixed(2)}× `
-      + `(hub ${mean(runs.hub).toFixed(0)} req/s, MapProxy ${mean(runs.mp).toFixed(0)} req/s; target ≥ 2×)`
-      + (connections === 100 ? `; hub worst p99 ${worstP99.toFixed(2)} ms (target ≤ 10 ms)` : ''));
+      + `(hub ${mean(runs.hub).toFixed(0)} req/s, MapProxy ${mean(runs.mp).toFixed(0)} req/s; target ≥ 2×); `
+      + `hub/node:http ${(mean(runs.hub) / mean(runs.floor)).toFixed(2)}× (node:http ${mean(runs.floor).toFixed(0)} req/s)`
+      + (connections === 100 ? `; worst p99 hub ${worst(runs.hub).toFixed(2)} ms (target ≤ 10 ms), node:http ${worst(runs.floor).toFixed(2)} ms` : ''));
   }
 }
 
@@ -169,22 +195,25 @@ async function main(): Promise<void> {
   const png = Buffer.from(await (await fetch(`${mp.url}/wmts/base/webmercator/3/4/2.png`)).arrayBuffer());
   const upstream = await countingUpstream(png);
   let hub: { url: string; child: ChildProcess } | undefined;
+  let floor: { url: string; child: ChildProcess } | undefined;
   try {
     await registerServices(dataDir, mp, upstream.url);
     hub = await startHub(dataDir);
     console.log(`  MapProxy 1.15 under gunicorn: ${workers} workers × ${threads} threads (${mp.url}); hub: ${hub.url} (pid ${hub.child.pid})`);
     const hubPaths = tilePaths('/tiles/bench/base/webmercator');
     const mpPaths = tilePaths('/wmts/base/webmercator');
-    await warm(hub.url, mp.url, hubPaths, mpPaths);
-    console.log(`  ${hubPaths.length} tile URLs, same bytes on both sides; every tile cached by the hub before the runs.`);
+    const bytes = await warm(hub.url, mp.url, hubPaths, mpPaths);
+    floor = await startFloor(dataDir, bytes);
+    console.log(`  ${hubPaths.length} tile URLs, same bytes on every side; every tile cached by the hub before the runs; `
+      + `node:http floor (bench/lib/floor-server.mjs): ${floor.url}`);
     if (WARMUP_SECONDS > 0) {
       // What a server that has been up for a while is: optimised code, its heap sized for the load.
-      for (const [url, paths] of [[hub.url, hubPaths], [mp.url, mpPaths]] as const) {
+      for (const [url, paths] of [[hub.url, hubPaths], [floor.url, hubPaths], [mp.url, mpPaths]] as const) {
         await runWrk({ url, luaPaths: paths, connections: CONNECTIONS[0], threads: THREADS, seconds: WARMUP_SECONDS });
       }
       console.log(`  ${WARMUP_SECONDS} s of load on each side first, not measured (WARMUP_SECONDS).`);
     }
-    await alternate(hub.url, mp.url, hubPaths, mpPaths);
+    await alternate({ hub: hub.url, floor: floor.url, mp: mp.url }, { hub: hubPaths, floor: hubPaths, mp: mpPaths });
     if (MANY) {
       const many = await runWrk({ url: hub.url, luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 });
       console.log(`  c=10000 hub      ${fmt(many)}   (target p95 ≤ 500 ms)`);
@@ -192,6 +221,7 @@ async function main(): Promise<void> {
     }
     console.log(`  hub peak RSS ${rssOf(hub.child.pid!)}`);
   } finally {
+    floor?.child.kill('SIGTERM');
     hub?.child.kill('SIGTERM');
     if (hub && hub.child.exitCode === null) await new Promise((r) => hub!.child.once('exit', r));
     upstream.server.close();
