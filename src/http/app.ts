@@ -88,13 +88,13 @@ function errorMiddleware(logger: Logger): Koa.Middleware {
 
 function metricsMiddleware(metrics: HubMetrics): Koa.Middleware {
   return async (ctx, next) => {
-    const end = metrics.httpDuration.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
       // The matched route pattern keeps label cardinality bounded (never the raw path).
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      end({ method: ctx.method, route });
+      metrics.httpDuration.observe([ctx.method, route], (performance.now() - started) / 1000);
       metrics.httpRequestsTally.add([ctx.method, route, String(ctx.status)]);
     }
   };

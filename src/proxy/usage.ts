@@ -7,7 +7,7 @@
  */
 import { addUsage, type UsageRow } from '../store/services.ts';
 import type { Db } from '../store/db.ts';
-import type { HubMetrics } from '../http/metrics.ts';
+import { LabelTree, type HubMetrics } from '../http/metrics.ts';
 
 export interface UsageEvent {
   service: string;
@@ -53,7 +53,8 @@ function day(ms: number): string {
 
 /** The counters waiting for the store, keyed by (day, service, layer, key, status), with bounded label sets. */
 class PendingUsage {
-  private rows = new Map<string, UsageRow>();
+  private rows = new LabelTree<UsageRow>();
+  private taken: UsageRow[] = [];
   /** Layers seen per service; its keys are the services seen. */
   private readonly layers = new Map<string, Set<string>>();
 
@@ -76,20 +77,21 @@ class PendingUsage {
   }
 
   add(row: UsageRow): void {
-    // Fields joined with NUL (only a client-given layer name could hold one; the worst it can do is merge two
-    // of its own counters): cheaper than JSON.stringify of an array on every request.
-    const id = `${row.day}\u0000${row.service}\u0000${row.layer}\u0000${row.key}\u0000${row.status}`;
-    const sum = this.rows.get(id);
-    if (sum) {
-      sum.requests += row.requests;
-      sum.bytes += row.bytes;
-    } else this.rows.set(id, { ...row });
+    // Looked up by its fields (nested maps), not by a key string built on every request.
+    const sum = this.rows.cell([row.day, row.service, row.layer, row.key, String(row.status)], () => {
+      const made = { ...row, requests: 0, bytes: 0 };
+      this.taken.push(made);
+      return made;
+    });
+    sum.requests += row.requests;
+    sum.bytes += row.bytes;
   }
 
   /** Takes every pending row (they are added back with `add` if writing them fails). */
   take(): UsageRow[] {
-    const rows = [...this.rows.values()];
-    this.rows = new Map();
+    const rows = this.taken;
+    this.rows = new LabelTree();
+    this.taken = [];
     return rows;
   }
 }

@@ -192,23 +192,21 @@ export function createTileService(deps: ProxyDeps, opts: { memoryBytes?: number 
   }
 
   function hotTile(req: Omit<TileRequest, 'query'>): TileResponse | undefined {
-    const segments = req.path.split('/');
-    // parseTilePath's checks, without its errors: anything unusual goes to handleTile, which explains it.
-    if (segments.length !== 6) return undefined;
-    const service = admitCached(deps, segments[0], PROTOCOLS, req.headers);
+    const p = req.path;
+    const afterService = p.indexOf('/');
+    if (afterService <= 0) return undefined;
+    const service = admitCached(deps, p.slice(0, afterService), PROTOCOLS, req.headers);
     if (!service) return undefined;
-    let t: TileAddress;
-    try {
-      t = parseTilePath(segments);
-    } catch {
-      return undefined;
-    }
-    const tile = cache.peek(tileKey(t), service.cache.maxAgeSeconds);
+    // A path written as the hub writes its cache keys (tileKey: no leading zeros, the extension as given) is the
+    // key itself, and the cache holds only keys that were parsed and checked when their tile was fetched. Any
+    // other spelling (a malformed path, 03 for 3) misses here and goes to handleTile, which parses and explains.
+    const tile = cache.peek(p, service.cache.maxAgeSeconds);
     if (!tile?.body) return undefined;
     const cc = cacheControl(service, tile, Date.now());
     const res = notModifiedResponse(req, tile, cc)
       ?? { status: 200, headers: okHeaders(tile, cc), body: req.method === 'HEAD' ? null : tile.body };
-    deps.usage.count({ service: t.service, layer: t.layer, status: res.status, bytes: res.status === 200 ? tile.size : 0 });
+    const layer = p.slice(afterService + 1, p.indexOf('/', afterService + 1));
+    deps.usage.count({ service: service.id, layer, status: res.status, bytes: res.status === 200 ? tile.size : 0 });
     return res;
   }
 

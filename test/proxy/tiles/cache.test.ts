@@ -117,6 +117,23 @@ describe.each(backends)('tile cache on $name', (backend) => {
     expect((await usageOf(store.db, { service: id })).map((u) => [u.status, u.requests, u.bytes])).toEqual([[200, 7, 7 * size], [304, 2, 0]]);
   });
 
+  it('looks a hot tile up by its path, which is its cache key; any other spelling goes to the full path and its 400', async () => {
+    await setup();
+    await (await get('3/4/2.png')).arrayBuffer();
+    const hot = vi.spyOn(hub.tiles, 'hotTile');
+    const full = vi.spyOn(hub.tiles, 'handleTile');
+    const canonical = await get('3/4/2.png');
+    const zero = await get('03/4/2.png');
+    expect([canonical.status, zero.status]).toEqual([200, 400]);
+    expect(((await zero.json()) as { message: string }).message).toMatch(/03/);
+    expect(hot.mock.results.map((r) => r.value !== undefined)).toEqual([true, false]);
+    expect(full).toHaveBeenCalledTimes(1);
+    expect(upstream.requests).toHaveLength(1);
+    // The hot answer was counted under its service and layer.
+    await hub.usage.flush();
+    expect((await usageOf(store.db, { service: id })).map((u) => [u.layer, u.status, u.requests])).toEqual([['plan', 200, 2]]);
+  });
+
   it('makes exactly one upstream request for 1,000 simultaneous requests of one missing tile', async () => {
     await setup();
     upstreamState.delayMs = 300;
