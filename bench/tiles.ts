@@ -3,6 +3,7 @@
  *
  *   SECONDS=10 ROUNDS=2 MAPPROXY_WORKERS=2 MAPPROXY_THREADS=8 npm run bench:tiles
  *   CONNECTIONS=100 MANY=0 WARMUP_SECONDS=3 npm run bench:tiles     (one connection count, no 10,000 / missing tile)
+ *   CLIENT=browser npm run bench:tiles                                 (a browser's request headers on every request)
  *
  * - MapProxy 1.15 (Debian) under gunicorn (several workers, gthread so connections stay alive as with wrk),
  *   its file cache seeded with `mapproxy-seed` (debug source, levels 0–4: 341 tiles, no network).
@@ -41,6 +42,17 @@ const MAX_ZOOM = 4;
 /** CONNECTIONS=100 measures the alternating runs at 100 connections only; MANY=0 skips 10,000 connections and the missing tile. */
 const CONNECTIONS = (process.env.CONNECTIONS ?? '100,1000').split(',').map(Number);
 const MANY = process.env.MANY !== '0';
+/**
+ * CLIENT=browser: every request carries the headers a web map in Firefox sends for a tile (user agent, accept,
+ * languages, referer, origin, fetch metadata), on every side; by default wrk sends Host alone.
+ */
+const CLIENT_HEADERS: Record<string, string> | undefined = process.env.CLIENT === 'browser' ? {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+  accept: 'image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5',
+  'accept-language': 'fr,fr-FR;q=0.8,en-US;q=0.5,en;q=0.3', 'accept-encoding': 'gzip, deflate, br, zstd',
+  referer: 'https://www.geoportail.gouv.fr/carte', origin: 'https://www.geoportail.gouv.fr',
+  'sec-fetch-dest': 'image', 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'cross-site',
+} : undefined;
 /** Seconds of unmeasured load on each side before the runs (JIT, heap sizing, MapProxy's threads). */
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 3);
 
@@ -137,7 +149,7 @@ async function alternate(urls: Record<Side, string>, paths: Record<Side, string[
     const runs: Record<Side, WrkFigures[]> = { hub: [], floor: [], mp: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const side of Object.keys(SIDES) as Side[]) {
-        const f = await runWrk({ url: urls[side], luaPaths: paths[side], connections, threads: THREADS, seconds: SECONDS });
+        const f = await runWrk({ url: urls[side], luaPaths: paths[side], connections, threads: THREADS, seconds: SECONDS, headers: CLIENT_HEADERS });
         runs[side].push(f);
         console.log(`  c=${String(connections).padStart(5)} ${SIDES[side].padEnd(9)} ${fmt(f)}`);
       }
@@ -187,7 +199,8 @@ function rssOf(pid: number): string {
 
 async function main(): Promise<void> {
   console.log(`bench/tiles — ${new Date().toISOString()} — ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`  ${await wrkVersion()}, ${THREADS} threads, ${SECONDS} s a run, ${ROUNDS} rounds; node ${process.version}; open files limit: ${execFileSync('bash', ['-c', 'ulimit -n']).toString().trim()}`);
+  console.log(`  ${await wrkVersion()}, ${THREADS} threads, ${SECONDS} s a run, ${ROUNDS} rounds; node ${process.version}; open files limit: ${execFileSync('bash', ['-c', 'ulimit -n']).toString().trim()}`
+    + `; request headers: ${CLIENT_HEADERS ? `a browser's (${Object.keys(CLIENT_HEADERS).length} + Host)` : 'Host only'}`);
   const workers = Number(process.env.MAPPROXY_WORKERS ?? 2);
   const threads = Number(process.env.MAPPROXY_THREADS ?? 8);
   const mp = await startMapProxy({ layers: ['base'], workers, threads, seed: { from: 0, to: MAX_ZOOM } });
@@ -209,7 +222,7 @@ async function main(): Promise<void> {
     if (WARMUP_SECONDS > 0) {
       // What a server that has been up for a while is: optimised code, its heap sized for the load.
       for (const [url, paths] of [[hub.url, hubPaths], [floor.url, hubPaths], [mp.url, mpPaths]] as const) {
-        await runWrk({ url, luaPaths: paths, connections: CONNECTIONS[0], threads: THREADS, seconds: WARMUP_SECONDS });
+        await runWrk({ url, luaPaths: paths, connections: CONNECTIONS[0], threads: THREADS, seconds: WARMUP_SECONDS, headers: CLIENT_HEADERS });
       }
       console.log(`  ${WARMUP_SECONDS} s of load on each side first, not measured (WARMUP_SECONDS).`);
     }

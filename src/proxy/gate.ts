@@ -38,7 +38,7 @@ export interface Admitted {
 
 /** The query parameter that carries a key (any case: OGC clients may upper-case KVP names). */
 const KEY_PARAM = 'key';
-const KEY_HEADER = 'x-moisson-key';
+export const KEY_HEADER = 'x-moisson-key';
 
 /**
  * How long a service definition or a key lookup is trusted. The tile path serves thousands of requests a

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import { HubError, errorJson, toHubError } from '../../errors.ts';
 import { throttledWarn } from '../../logger.ts';
-import { admit, admitCached, type Admitted, type ProxyDeps } from '../gate.ts';
+import { admit, admitCached, KEY_HEADER, type Admitted, type ProxyDeps } from '../gate.ts';
 import { TileCache, type ServedTile, type TilePolicy } from '../caches/tile-cache.ts';
 import { streamTile } from '../caches/tile-file.ts';
 import { checkTileInRange, extensionMatches, parseTilePath, type TileAddress } from './tiles-grid.ts';
@@ -47,11 +47,14 @@ export interface TileService {
   /**
    * The answer to a request without query string for a tile in memory of a public service whose definition is
    * cached, given at once (no promise: the fast path's hot tiles); undefined when handleTile must answer.
-   * Same headers, statuses and usage counts as handleTile.
+   * Same headers, statuses and usage counts as handleTile. Reads only the request headers in HOT_TILE_HEADERS.
    */
   hotTile(req: Omit<TileRequest, 'query'>): TileResponse | undefined;
   capabilities(serviceId: string, req: Omit<TileRequest, 'path' | 'method'>): Promise<TileResponse>;
 }
+
+/** The request headers hotTile reads (lower case): credentials send a request to handleTile, validators give 304. */
+export const HOT_TILE_HEADERS: readonly string[] = [KEY_HEADER, 'authorization', 'if-none-match', 'if-modified-since'];
 
 function policyOf(a: Admitted): TilePolicy {
   const c = a.service.cache;

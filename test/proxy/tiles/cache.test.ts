@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ServerResponse } from 'node:http';
+import http, { type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { startTestServer, type SeenRequest, type TestServer } from '../../helpers/http-server.ts';
 import { backends, useStore } from '../../helpers/db.ts';
 import { createAccessKey, putService, usageOf } from '../../../src/store/services.ts';
@@ -132,6 +132,31 @@ describe.each(backends)('tile cache on $name', (backend) => {
     // The hot answer was counted under its service and layer.
     await hub.usage.flush();
     expect((await usageOf(store.db, { service: id })).map((u) => [u.layer, u.status, u.requests])).toEqual([['plan', 200, 2]]);
+  });
+
+  it('reads the hot path\'s headers whatever their case, repeated as node merges them, and leaves credentials to the full path', async () => {
+    await setup();
+    const etag = (await get('3/4/2.png')).headers.get('etag')!;
+    const lastModified = (await get('3/4/2.png')).headers.get('last-modified')!;
+    const hot = vi.spyOn(hub.tiles, 'hotTile');
+    const full = vi.spyOn(hub.tiles, 'handleTile');
+    // node:http sends header names as given, and an array as one line per value.
+    const raw = (headers: OutgoingHttpHeaders) => new Promise<number>((resolve, reject) => {
+      http.get(`${hub.url}/tiles/${id}/plan/GoogleMapsCompatible/3/4/2.png`, { headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    expect(await raw({ 'IF-NONE-MATCH': ['"nope"', etag] })).toBe(304);
+    expect(await raw({ 'If-Modified-Since': lastModified })).toBe(304);
+    expect(await raw({ 'User-Agent': 'x', Accept: 'image/*', Referer: 'https://example.org/' })).toBe(200);
+    expect(hot.mock.results.map((r) => r.value?.status)).toEqual([304, 304, 200]);
+    expect(full).not.toHaveBeenCalled();
+    // Credentials in any case go to the full path (where a public service answers, and a key is counted), never hot.
+    expect(await raw({ 'X-MOISSON-KEY': 'mk_unknown' })).toBe(200);
+    expect(await raw({ AUTHORIZATION: 'Basic dTpw' })).toBe(200);
+    expect(hot.mock.results.slice(3).map((r) => r.value)).toEqual([undefined, undefined]);
+    expect(full).toHaveBeenCalledTimes(2);
   });
 
   it('makes exactly one upstream request for 1,000 simultaneous requests of one missing tile', async () => {
