@@ -18,7 +18,7 @@ const [SHORTEST, LONGEST] = [Math.min(...HOT_TILE_HEADERS.map((h) => h.length)),
 
 /**
  * The headers hotTile reads, found in the raw header list. Node builds `req.headers` on first access, every
- * header lower-cased and merged: a browser's dozen cost the hot path about a fifth of its throughput
+ * header lower-cased and merged: a browser's dozen cost the hot path about a tenth of its throughput
  * (bench/tiles with a browser's headers). Repeated headers as node merges them: If-None-Match joined with
  * ", ", the others first one kept (their mere presence is what counts for credentials).
  */
