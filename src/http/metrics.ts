@@ -4,10 +4,11 @@ import { Counter, Registry, collectDefaultMetrics, Gauge, type Metric } from 'pr
 /**
  * Cells looked up by a list of label values (nested maps, one level per value): no string is built or hashed
  * per lookup, and values that a joined key would merge (`a`+`b c` and `a b`+`c`) stay apart. `make` creates a
- * missing cell once.
+ * missing cell once; `cells` lists them in the order they were made.
  */
 export class LabelTree<T> {
   private readonly root = new Map<string, unknown>();
+  readonly cells: T[] = [];
 
   cell(values: readonly string[], make: () => T): T {
     let level = this.root;
@@ -18,7 +19,10 @@ export class LabelTree<T> {
       level = next;
     }
     let cell = level.get(values[last]) as T | undefined;
-    if (cell === undefined) level.set(values[last], (cell = make()));
+    if (cell === undefined) {
+      level.set(values[last], (cell = make()));
+      this.cells.push(cell);
+    }
     return cell;
   }
 }
@@ -33,21 +37,16 @@ const labelsOf = <L extends string>(names: readonly L[], values: readonly string
  */
 export class CounterTally<L extends string> {
   private readonly tree = new LabelTree<{ labels: Partial<Record<L, string>>; n: number }>();
-  private readonly cells: { labels: Partial<Record<L, string>>; n: number }[] = [];
 
   constructor(private readonly counter: Counter<L>, private readonly names: readonly L[]) {}
 
   add(values: readonly string[], n = 1): void {
-    this.tree.cell(values, () => {
-      const made = { labels: labelsOf(this.names, values), n: 0 };
-      this.cells.push(made);
-      return made;
-    }).n += n;
+    this.tree.cell(values, () => ({ labels: labelsOf(this.names, values), n: 0 })).n += n;
   }
 
   /** Adds what was counted since the last flush to the counter. */
   flush(): void {
-    for (const cell of this.cells) {
+    for (const cell of this.tree.cells) {
       if (cell.n === 0) continue;
       this.counter.inc(cell.labels, cell.n);
       cell.n = 0;
@@ -73,16 +72,12 @@ export class DurationHistogram<L extends string> {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly tree = new LabelTree<HistogramCell<L>>();
-  private cells: HistogramCell<L>[] = [];
 
   constructor(readonly name: string, readonly help: string, private readonly labelNames: readonly L[], private readonly bounds: readonly number[]) {}
 
   observe(values: readonly string[], seconds: number): void {
-    const cell = this.tree.cell(values, () => {
-      const made = { labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.cells.push(made);
-      return made;
-    });
+    const cell = this.tree.cell(values, () =>
+      ({ labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }));
     let b = 0;
     while (b < this.bounds.length && seconds > this.bounds[b]) b++;
     cell.buckets[b] += 1;
@@ -93,7 +88,7 @@ export class DurationHistogram<L extends string> {
   /** What prom-client's registry asks of a metric. */
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const cell of this.cells) {
+    for (const cell of this.tree.cells) {
       let cumulative = 0;
       for (let b = 0; b <= this.bounds.length; b++) {
         cumulative += cell.buckets[b];
@@ -106,7 +101,7 @@ export class DurationHistogram<L extends string> {
   }
 
   reset(): void {
-    for (const cell of this.cells) {
+    for (const cell of this.tree.cells) {
       cell.buckets.fill(0);
       cell.sum = 0;
       cell.count = 0;

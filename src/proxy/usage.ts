@@ -54,7 +54,6 @@ function day(ms: number): string {
 /** The counters waiting for the store, keyed by (day, service, layer, key, status), with bounded label sets. */
 class PendingUsage {
   private rows = new LabelTree<UsageRow>();
-  private taken: UsageRow[] = [];
   /** Layers seen per service; its keys are the services seen. */
   private readonly layers = new Map<string, Set<string>>();
 
@@ -78,20 +77,15 @@ class PendingUsage {
 
   add(row: UsageRow): void {
     // Looked up by its fields (nested maps), not by a key string built on every request.
-    const sum = this.rows.cell([row.day, row.service, row.layer, row.key, String(row.status)], () => {
-      const made = { ...row, requests: 0, bytes: 0 };
-      this.taken.push(made);
-      return made;
-    });
+    const sum = this.rows.cell([row.day, row.service, row.layer, row.key, String(row.status)], () => ({ ...row, requests: 0, bytes: 0 }));
     sum.requests += row.requests;
     sum.bytes += row.bytes;
   }
 
   /** Takes every pending row (they are added back with `add` if writing them fails). */
   take(): UsageRow[] {
-    const rows = this.taken;
+    const rows = this.rows.cells;
     this.rows = new LabelTree();
-    this.taken = [];
     return rows;
   }
 }
