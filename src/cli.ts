@@ -41,7 +41,12 @@ async function withOps(fn: (ops: HubOps) => Promise<void>): Promise<void> {
       return fn(remoteOps(lock.url, config.adminToken));
     }
   }
-  const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, readConcurrency: config.databaseReadConcurrency });
+  const db = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    readConcurrency: config.databaseReadConcurrency,
+    pgliteSharedBuffersMb: config.pgliteSharedBuffers,
+  });
   try {
     await fn(localOps(db, { reindex: (onProgress) => reindexHere(db, config, onProgress) }));
   } finally {

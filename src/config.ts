@@ -14,6 +14,8 @@ export interface HubConfig {
   databaseUrl?: string;
   /** pg only: catalogue reads at once (StoreOptions.readConcurrency). */
   databaseReadConcurrency?: number;
+  /** PGlite only: its shared buffers, in MB (StoreOptions.pgliteSharedBuffersMb). */
+  pgliteSharedBuffers?: number;
   meiliUrl?: string;
   meiliKey?: string;
   adminToken?: string;
@@ -30,7 +32,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
-  databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY',
+  databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY', pgliteSharedBuffers: 'PGLITE_SHARED_BUFFERS',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
   hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     dataDir: path.resolve(clean(env.DATA_DIR) ?? './data'),
     databaseUrl: clean(env.DATABASE_URL),
     databaseReadConcurrency: integer(clean(env.DATABASE_READ_CONCURRENCY)),
+    pgliteSharedBuffers: integer(clean(env.PGLITE_SHARED_BUFFERS)),
     meiliUrl: clean(env.MEILI_URL),
     meiliKey: clean(env.MEILI_KEY),
     adminToken: clean(env.ADMIN_TOKEN),

@@ -82,7 +82,12 @@ async function startSearch(db: Db, config: HubConfig, logger: Logger): Promise<{
 export async function startHub(
   config: HubConfig, logger: Logger, opts: { importSeeds?: boolean; scheduler?: boolean } = {},
 ): Promise<RunningHub> {
-  const db = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, readConcurrency: config.databaseReadConcurrency });
+  const db = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    readConcurrency: config.databaseReadConcurrency,
+    pgliteSharedBuffersMb: config.pgliteSharedBuffers,
+  });
   let search: { index: SearchIndex; indexer: Indexer } | undefined;
   try {
     if (opts.importSeeds) await importAndHarvestSeeds(db, config.seedsDir, logger);

@@ -72,6 +72,8 @@ export interface StoreOptions {
    * running at once only take turns on the same cores, and the hub's thread waits behind them.
    */
   readConcurrency?: number;
+  /** PGlite only: its shared buffers in MB (default PGLITE_SHARED_BUFFERS_MB, see there). */
+  pgliteSharedBuffersMb?: number;
 }
 
 /** The default StoreOptions.readConcurrency. */
@@ -198,12 +200,13 @@ async function openPglite(opts: StoreOptions): Promise<Db> {
   // Loaded when used: the embedded database's code costs a process about 40 MB, which one on PostgreSQL keeps.
   const { openPgliteDriver } = await import('./adapters/pglite.ts');
   const dataDir = opts.dataDir ?? './data';
-  if (dataDir.startsWith('memory://')) return dbFromDriver(await openPgliteDriver(dataDir));
+  const settings = { sharedBuffersMb: opts.pgliteSharedBuffersMb };
+  if (dataDir.startsWith('memory://')) return dbFromDriver(await openPgliteDriver(dataDir, opts.logger, settings));
   const dir = path.resolve(dataDir);
   // The lock comes first: two PGlite instances on one directory corrupt it.
   const lock: LockHandle = acquireLock(dir, { command: opts.command, logger: opts.logger });
   try {
-    return dbFromDriver(await openPgliteDriver(dir, opts.logger), async () => lock.release());
+    return dbFromDriver(await openPgliteDriver(dir, opts.logger, settings), async () => lock.release());
   } catch (err) {
     lock.release();
     throw err;

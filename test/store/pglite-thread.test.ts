@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { useStore } from '../helpers/db.ts';
 import { freePort } from '../helpers/mapproxy.ts';
 import { openStore } from '../../src/store/db.ts';
-import { pgliteThreadsForTests } from '../../src/store/adapters/pglite.ts';
+import { PGLITE_SHARED_BUFFERS_MB, pgliteThreadsForTests } from '../../src/store/adapters/pglite.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -78,6 +78,16 @@ describe('the embedded database thread', () => {
     expect(stdout.trim()).toBe('42');
     expect(performance.now() - started).toBeLessThan(60_000);
   }, 90_000);
+
+  it('runs with the shared buffers it is given, 16 MB by default', async () => {
+    expect((await store.db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: `${PGLITE_SHARED_BUFFERS_MB}MB` }]);
+    const db = await openStore({ dataDir: 'memory://', pgliteSharedBuffersMb: 24 });
+    try {
+      expect((await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '24MB' }]);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 
   it('settles db.lost when the thread stops, and only then', async () => {
     const closed = await openStore({ dataDir: 'memory://' });

@@ -92,6 +92,8 @@ const pglite = await PGlite.create(workerData.dataDir, {
   serializers: { [types.BYTEA]: byteaAsBinary },
   // The embedded search engine's extensions (migration 4): PGlite only offers the contrib extensions it is given.
   extensions: { unaccent, pg_trgm },
+  // PGlite's own start parameters, then the hub's settings (pglite.ts, PgliteSettings).
+  startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${workerData.sharedBuffersMb}MB`],
 });
 const prepared = preparedRunner(pglite);
 /** Open transactions by id: the handle PGlite's transaction() gave, and how to end it. */
