@@ -3,8 +3,11 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# Without scripts: the project's own (prepare builds dist/) needs the sources, copied next.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 COPY . .
+# dist/: the sources as JavaScript, which bin/moisson.js runs (scripts/build.mjs).
+RUN node scripts/build.mjs --force
 EXPOSE 8080
 USER node
 CMD ["node", "bin/moisson.js", "serve", "--import-seeds"]

@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the `moisson` command: runs the TypeScript sources through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// Entry point of the `moisson` command. Runs dist/ (scripts/build.mjs, run by `npm install` and `npm start`)
+// when it was built from the sources as they are, and the TypeScript sources through tsx otherwise (a source
+// edited since the last build, or no build): the same code either way, but a process running dist/ starts in
+// less memory and faster, without tsx's loader thread. MOISSON_FROM_SOURCES=1 always runs the sources.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { distIsCurrent } from '../scripts/sources.mjs';
 
-register();
-await import('../src/cli.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+if (process.env.MOISSON_FROM_SOURCES !== '1' && distIsCurrent(root)) {
+  await import('../dist/src/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}
