@@ -3,28 +3,30 @@
  *
  *   npm run bench:harvest                 (N=10000; N=… to change; DATABASE_URL=… to also run on PostgreSQL, in a
  *                                          process of its own; STORES=pg or STORES=pglite for one store;
- *                                          CHANGED=… records revised upstream before the last run, default N/100)
+ *                                          CHANGED=… records revised upstream before the last run, default N/100;
+ *                                          EXPOSE_GC=1 for the heap left after each run; RUNNER_NODE_OPTIONS=… for
+ *                                          node's options in the harvester process, such as --cpu-prof)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
- * records; it runs in a child process, as a real upstream catalogue runs on another machine, so the peak RSS
- * printed per run is the harvester's alone (the server's is printed apart). Printed side by side: the baseline
+ * records; it runs in a child process, as a real upstream catalogue runs on another machine. The harvester runs
+ * in another (bench/lib/harvest-runner.mjs), which loads the hub's code as the `moisson` command does: from
+ * dist/ when it is current, through tsx otherwise (the line "harvester:" says which); so the peak RSS printed
+ * per run is the harvester's alone, without this script's tsx (the server's is printed apart). Printed side by side: the baseline
  * (the same pages fetched and split by plain HTTP, no mapping, no store), the first harvest, a second full
  * re-listing of the unchanged catalogue, an incremental one with nothing changed upstream, and an incremental one
  * after CHANGED records were revised upstream; records/s, requests, outbox rows, peak RSS (the mapping worker
  * threads' included, when HARVEST_WORKERS starts some: by default the cores but two). Each store gets its own server, so
  * revisions made for one store are not seen by the next.
  */
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkBenchCsw, type RemoteBenchCsw } from './lib/csw-server-process.ts';
-import { openStore, type Db, type StoreOptions } from '../src/store/db.ts';
-import { putSource, type SourceDef } from '../src/store/sources.ts';
-import { runHarvest } from '../src/harvest/run.ts';
-import { harvestWorkers } from '../src/harvest/workers/index.ts';
-import { outboxLag } from '../src/store/outbox.ts';
+import type { StoreOptions } from '../src/store/db.ts';
+import type { SourceDef } from '../src/store/sources.ts';
+import type { RunCounts } from '../src/store/runs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.resolve(root, '..', 'shared', 'fixtures');
@@ -52,36 +54,95 @@ async function baseline(url: string): Promise<number> {
   return count;
 }
 
-/** With node --expose-gc: the heap still in use once the run is over (what the run keeps alive). */
-function heapAfterGc(): string {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return '';
-  gc();
-  return `  heap after GC ${mb(process.memoryUsage().heapUsed)}`;
+/** What the runner reports of one harvest. */
+interface RunResult {
+  seconds: number;
+  counts: RunCounts;
+  complete: boolean;
+  incremental: boolean;
+  outbox: number;
+  maxRss: number;
+  heapAfterGc?: number;
 }
 
-async function timedRun(db: Db, source: SourceDef, server: RemoteBenchCsw, label: string): Promise<void> {
+/** The harvester process (bench/lib/harvest-runner.mjs) and a call into it. */
+interface Runner {
+  call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+async function startRunner(): Promise<Runner> {
+  // Plain node: no tsx of this process (the runner registers it itself when dist/ is not current).
+  // EXPOSE_GC=1: the heap in use after each run, once garbage is collected; RUNNER_NODE_OPTIONS: node's options
+  // for the harvester (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof').
+  const execArgv = [...(process.env.EXPOSE_GC === '1' ? ['--expose-gc'] : []), ...(process.env.RUNNER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [])];
+  const child: ChildProcess = fork(path.join(root, 'bench', 'lib', 'harvest-runner.mjs'), [], {
+    cwd: root,
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const kill = () => child.kill();
+  process.once('exit', kill);
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the harvester process exited with code ${code}`)));
+  });
+  child.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.ok) p?.resolve(m.result);
+    else p?.reject(new Error(`in the harvester process: ${m.error}`));
+  });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the harvester process exited with code ${code}`));
+    pending.clear();
+  });
+  return {
+    call: <T>(op: string, args: Record<string, unknown> = {}) => new Promise<T>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, op, ...args });
+    }),
+    close: async () => {
+      process.off('exit', kill);
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.disconnect();
+        await exited;
+      }
+    },
+  };
+}
+
+async function timedRun(runner: Runner, source: SourceDef, server: RemoteBenchCsw, label: string): Promise<void> {
   const before = (await server.stats()).requests;
-  const started = performance.now();
-  const r = await runHarvest(db, source);
-  const s = (performance.now() - started) / 1000;
+  const r = await runner.call<RunResult>('run', { source });
   const requests = (await server.stats()).requests - before;
   const c = r.counts;
-  console.log(`  ${label.padEnd(48)} ${(c.seen / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s  requests ${requests}  ` +
+  console.log(`  ${label.padEnd(48)} ${(c.seen / r.seconds).toFixed(0).padStart(6)} records/s  ${r.seconds.toFixed(1)} s  requests ${requests}  ` +
     `seen ${c.seen} new ${c.new} changed ${c.changed} unchanged ${c.unchanged} failed ${c.failed}  ` +
-    `outbox ${await outboxLag(db)}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}${heapAfterGc()}`);
+    `outbox ${r.outbox}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(r.maxRss)}` +
+    (r.heapAfterGc === undefined ? '' : `  heap after GC ${mb(r.heapAfterGc)}`));
 }
 
 async function benchStore(name: string, options: StoreOptions): Promise<void> {
   console.log(`store: ${name}`);
   const server = await forkBenchCsw(fixtures, N);
   try {
-    const db = await openStore(options);
+    const runner = await startRunner();
     try {
-      await harvests(db, server);
+      const opened = await runner.call<{ code: string; workers: number }>('open', { options });
+      console.log(`  harvester: ${opened.code === 'dist' ? 'dist/ (built, as `moisson` runs it)' : 'the sources through tsx (dist/ is not current: npm run build)'}, ` +
+        `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS)`);
+      try {
+        await harvests(runner, server);
+      } finally {
+        await runner.call('close', { drop: options.schema });
+      }
     } finally {
-      if (options.schema) await db.query(`DROP SCHEMA ${options.schema} CASCADE`);
-      await db.close();
+      await runner.close();
     }
     await serverLine(server);
   } finally {
@@ -90,14 +151,14 @@ async function benchStore(name: string, options: StoreOptions): Promise<void> {
 }
 
 /** The four runs on one store: first, full re-listing, incremental with nothing changed, incremental after CHANGED revisions. */
-async function harvests(db: Db, server: RemoteBenchCsw): Promise<void> {
+async function harvests(runner: Runner, server: RemoteBenchCsw): Promise<void> {
   const source: SourceDef = { id: 'bench', type: 'csw', url: server.url, enabled: true, options: { pageSize: PAGE, rateLimit: 1000 } };
-  await putSource(db, source);
-  await timedRun(db, source, server, 'first harvest');
-  await timedRun(db, { ...source, options: { ...source.options, incremental: false } }, server, 'second harvest, full re-listing, unchanged');
-  await timedRun(db, source, server, 'third harvest, incremental, nothing changed');
+  await runner.call('put', { source });
+  await timedRun(runner, source, server, 'first harvest');
+  await timedRun(runner, { ...source, options: { ...source.options, incremental: false } }, server, 'second harvest, full re-listing, unchanged');
+  await timedRun(runner, source, server, 'third harvest, incremental, nothing changed');
   const touched = await server.touch(CHANGED);
-  await timedRun(db, source, server, `fourth harvest, incremental, ${touched} revised`);
+  await timedRun(runner, source, server, `fourth harvest, incremental, ${touched} revised`);
 }
 
 /** What the server child did: requests answered and its own peak RSS. */
@@ -117,9 +178,7 @@ if (stores.length > 1) {
   process.exit(0);
 }
 
-const threads = harvestWorkers();
-console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores, ` +
-  `mapping in ${threads === 0 ? 'the main thread' : `${threads} worker thread(s)`} (HARVEST_WORKERS)`);
+console.log(`bench/harvest: N=${N} ISO 19139 records, ${PAGE} per page, node ${process.version}, ${os.cpus().length} cores`);
 const server = await forkBenchCsw(fixtures, N);
 try {
   await baseline(server.url);

@@ -1,0 +1,63 @@
+// The harvester of bench/harvest, in a process of its own that loads the hub's code as `moisson` does
+// (bin/moisson.js): from dist/ when it was built from the sources as they are, through tsx otherwise. Plain
+// JavaScript, started by plain node: the bench's own tsx would otherwise count in the peak RSS it prints.
+//
+// IPC, one request at a time: { id, op, ... } -> { id, ok: true, result } | { id, ok: false, error }
+//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers }
+//   put   { source }   registers the source (SourceDef)        -> null
+//   run   { source }   one harvest                             -> { seconds, counts, complete, incremental, outbox, maxRss, heapAfterGc }
+//   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distIsCurrent } from '../../scripts/sources.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const built = process.env.MOISSON_FROM_SOURCES !== '1' && distIsCurrent(root);
+if (!built) (await import('tsx/esm/api')).register();
+/** A module of the hub by its source path, from dist/ or from the sources. */
+const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
+
+const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }] = await Promise.all([
+  load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
+  load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'),
+]);
+
+let db;
+const ops = {
+  async open({ options }) {
+    db = await openStore(options);
+    return { code: built ? 'dist' : 'sources', workers: harvestWorkers() };
+  },
+  async put({ source }) {
+    await putSource(db, source);
+    return null;
+  },
+  async run({ source }) {
+    const started = performance.now();
+    const r = await runHarvest(db, source);
+    const seconds = (performance.now() - started) / 1000;
+    // With node --expose-gc (EXPOSE_GC=1 in the bench): the heap still in use once the run is over.
+    let heapAfterGc;
+    if (globalThis.gc) {
+      globalThis.gc();
+      heapAfterGc = process.memoryUsage().heapUsed;
+    }
+    return {
+      seconds, counts: r.counts, complete: r.complete, incremental: r.incremental,
+      outbox: await outboxLag(db), maxRss: process.resourceUsage().maxRSS * 1024, heapAfterGc,
+    };
+  },
+  async close({ drop }) {
+    if (drop) await db.query(`DROP SCHEMA ${drop} CASCADE`);
+    await db.close();
+    return null;
+  },
+};
+
+process.on('message', (m) => {
+  ops[m.op](m).then(
+    (result) => process.send({ id: m.id, ok: true, result }),
+    (err) => process.send({ id: m.id, ok: false, error: err?.stack ?? String(err) }),
+  );
+});
+process.send({ ready: true });
