@@ -64,6 +64,7 @@ try {
 } catch (err) {
   rmSync(next, { recursive: true, force: true });
   console.error(`moisson: building dist/ failed (the sources will be run through tsx): ${err.message}`);
-  process.exit(1);
+  // Before `npm start`, a failed build (a read-only checkout…) must not keep the hub from starting.
+  process.exit(process.env.npm_lifecycle_event === 'prestart' ? 0 : 1);
 }
 console.log(`moisson: built dist/ from ${files.length} files of ${SOURCE_DIRS.join(', ')} in ${(performance.now() - started).toFixed(0)} ms`);
