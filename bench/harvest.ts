@@ -5,7 +5,8 @@
  *                                          process of its own; STORES=pg or STORES=pglite for one store;
  *                                          CHANGED=… records revised upstream before the last run, default N/100;
  *                                          EXPOSE_GC=1 for the heap left after each run; RUNNER_NODE_OPTIONS=… for
- *                                          node's options in the harvester process, such as --cpu-prof)
+ *                                          node's options in the harvester process, such as --cpu-prof;
+ *                                          PGLITE_SHARED_BUFFERS=… MB, as for the hub)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
  * records; it runs in a child process, as a real upstream catalogue runs on another machine. The harvester runs

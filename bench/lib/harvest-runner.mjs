@@ -25,7 +25,9 @@ const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outbo
 let db;
 const ops = {
   async open({ options }) {
-    db = await openStore(options);
+    // As the hub reads it (src/config.ts): the embedded store's shared buffers, in MB.
+    const sharedBuffers = process.env.PGLITE_SHARED_BUFFERS;
+    db = await openStore(sharedBuffers ? { ...options, pgliteSharedBuffersMb: Number(sharedBuffers) } : options);
     return { code: built ? 'dist' : 'sources', workers: harvestWorkers() };
   },
   async put({ source }) {
