@@ -5,11 +5,11 @@
 // less memory and faster, without tsx's loader thread. MOISSON_FROM_SOURCES=1 always runs the sources.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { distIsCurrent } from '../scripts/sources.mjs';
+import { runsFromDist } from '../scripts/sources.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-if (process.env.MOISSON_FROM_SOURCES !== '1' && distIsCurrent(root)) {
+if (runsFromDist(root)) {
   await import('../dist/src/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');

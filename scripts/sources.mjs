@@ -31,6 +31,11 @@ export function sourceFingerprint(root) {
   return hash.digest('hex');
 }
 
+/** Whether code is to be loaded from dist/: it is current, and MOISSON_FROM_SOURCES=1 does not ask for the sources. */
+export function runsFromDist(root) {
+  return process.env.MOISSON_FROM_SOURCES !== '1' && distIsCurrent(root);
+}
+
 /** Whether dist/ was built from the sources as they are now (its FINGERPRINT is theirs). */
 export function distIsCurrent(root) {
   const stamp = path.join(root, 'dist', 'FINGERPRINT');

@@ -9,10 +9,10 @@
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { distIsCurrent } from '../../scripts/sources.mjs';
+import { runsFromDist } from '../../scripts/sources.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = process.env.MOISSON_FROM_SOURCES !== '1' && distIsCurrent(root);
+const built = runsFromDist(root);
 if (!built) (await import('tsx/esm/api')).register();
 /** A module of the hub by its source path, from dist/ or from the sources. */
 const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
