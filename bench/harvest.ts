@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkBenchCsw, type RemoteBenchCsw } from './lib/csw-server-process.ts';
+import { ipcCaller } from './lib/ipc.ts';
 import type { StoreOptions } from '../src/store/db.ts';
 import type { SourceDef } from '../src/store/sources.ts';
 import type { RunCounts } from '../src/store/runs.ts';
@@ -84,28 +85,17 @@ async function startRunner(): Promise<Runner> {
   });
   const kill = () => child.kill();
   process.once('exit', kill);
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let next = 1;
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`the harvester process exited with code ${code}`)));
   });
-  child.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
-    if (m.ok) p?.resolve(m.result);
-    else p?.reject(new Error(`in the harvester process: ${m.error}`));
-  });
-  child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`the harvester process exited with code ${code}`));
-    pending.clear();
-  });
+  const send = ipcCaller<Record<string, unknown>, { id: number; ok: boolean; result?: unknown; error?: string }>(child, 'the harvester process');
   return {
-    call: <T>(op: string, args: Record<string, unknown> = {}) => new Promise<T>((resolve, reject) => {
-      const id = next++;
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, op, ...args });
-    }),
+    call: async <T>(op: string, args: Record<string, unknown> = {}) => {
+      const m = await send({ op, ...args });
+      if (!m.ok) throw new Error(`in the harvester process: ${m.error}`);
+      return m.result as T;
+    },
     close: async () => {
       process.off('exit', kill);
       if (child.exitCode === null) {

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ipcCaller } from './ipc.ts';
 
 export interface ServerRequest {
   id: number;
@@ -46,7 +47,7 @@ export async function forkBenchCsw(fixtures: string, n: number): Promise<RemoteB
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const url = await ready(child);
-    const call = rpc(child);
+    const call = ipcCaller<Omit<ServerRequest, 'id'>, ServerReply>(child, 'bench CSW server');
     return {
       url,
       stats: () => call({ op: 'stats' }),
@@ -70,24 +71,5 @@ function ready(child: ChildProcess): Promise<string> {
     child.once('message', (m: { url: string }) => resolve(m.url));
     child.once('exit', (code, signal) => reject(new Error(`bench CSW server exited before listening (${signal ?? code})`)));
     child.once('error', reject);
-  });
-}
-
-/** Request/reply over the IPC channel, matched by id; pending calls fail if the child exits. */
-function rpc(child: ChildProcess): (request: Omit<ServerRequest, 'id'>) => Promise<ServerReply> {
-  let next = 0;
-  const pending = new Map<number, { resolve: (r: ServerReply) => void; reject: (e: Error) => void }>();
-  child.on('message', (m: ServerReply) => {
-    pending.get(m.id)?.resolve(m);
-    pending.delete(m.id);
-  });
-  child.once('exit', () => {
-    for (const p of pending.values()) p.reject(new Error('bench CSW server exited'));
-    pending.clear();
-  });
-  return (request) => new Promise((resolve, reject) => {
-    const id = ++next;
-    pending.set(id, { resolve, reject });
-    child.send({ ...request, id } satisfies ServerRequest);
   });
 }
