@@ -103,7 +103,7 @@ interface Kind {
 /** The old in-process client (CLIENT=fetch): CONCURRENCY loops of Node's fetch, for comparison only. */
 async function fetchLoad(base: string, paths: string[], headers: Record<string, string>): Promise<WrkFigures> {
   const latencies: number[] = [];
-  let errors = 0;
+  let [status, socket] = [0, 0];
   let next = 0;
   const started = performance.now();
   const end = started + SECONDS * 1000;
@@ -113,16 +113,16 @@ async function fetchLoad(base: string, paths: string[], headers: Record<string, 
       try {
         const res = await fetch(base + paths[next++ % paths.length], { headers });
         await res.arrayBuffer();
-        if (!res.ok) errors++;
+        if (!res.ok) status++;
       } catch {
-        errors++;
+        socket++;
       }
       latencies.push(performance.now() - t);
     }
   }));
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { requests: latencies.length, errors, rps: latencies.length / ((performance.now() - started) / 1000),
+  return { requests: latencies.length, errors: status + socket, errorKinds: { status, connect: 0, read: socket, write: 0, timeout: 0 }, rps: latencies.length / ((performance.now() - started) / 1000),
     p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
-import { runWrk, wrkVersion, type WrkFigures } from './lib/wrk.ts';
+import { errorsText, runWrk, wrkVersion, type WrkFigures } from './lib/wrk.ts';
 import { freePort, startMapProxy, type MapProxyServer } from '../test/helpers/mapproxy.ts';
 import { openStore } from '../src/store/db.ts';
 import { putService, type ServiceDef } from '../src/store/services.ts';
@@ -139,7 +139,7 @@ async function startFloor(dir: string, tiles: Map<string, Buffer>): Promise<{ ur
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-const fmt = (f: WrkFigures) => `${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(2).padStart(7)} ms   p95 ${f.p95.toFixed(2).padStart(7)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   errors ${f.errors}`;
+const fmt = (f: WrkFigures) => `${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(2).padStart(7)} ms   p95 ${f.p95.toFixed(2).padStart(7)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   errors ${errorsText(f)}`;
 
 const SIDES = { hub: 'hub', floor: 'node:http', mp: 'MapProxy' } as const;
 type Side = keyof typeof SIDES;
@@ -228,8 +228,11 @@ async function main(): Promise<void> {
     }
     await alternate({ hub: hub.url, floor: floor.url, mp: mp.url }, { hub: hubPaths, floor: hubPaths, mp: mpPaths });
     if (MANY) {
-      const many = await runWrk({ url: hub.url, luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 });
+      // The floor under the same load next: what node:http itself does with 10,000 connections on this machine.
+      const manyLoad = { luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 };
+      const many = await runWrk({ url: hub.url, ...manyLoad });
       console.log(`  c=10000 hub      ${fmt(many)}   (target p95 ≤ 500 ms)`);
+      console.log(`  c=10000 node:http${fmt(await runWrk({ url: floor.url, ...manyLoad }))}`);
       await thunderingHerd(hub.url, upstream.count);
     }
     console.log(`  hub peak RSS ${rssOf(hub.child.pid!)}`);

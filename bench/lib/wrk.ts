@@ -42,6 +42,14 @@ export interface WrkFigures {
   p95: number;
   p99: number;
   errors: number;
+  /** What `errors` is made of: statuses ≥ 400, then wrk's socket errors and timeouts. */
+  errorKinds: { status: number; connect: number; read: number; write: number; timeout: number };
+}
+
+/** `errors` as text, with its kinds when there are any: "0", or "20 (connect 20)". */
+export function errorsText(f: WrkFigures): string {
+  const kinds = Object.entries(f.errorKinds).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return kinds.length ? `${f.errors} (${kinds.join(', ')})` : String(f.errors);
 }
 
 const MARK = 'WRK-JSON ';
@@ -98,10 +106,11 @@ export function wrkScript(threads: number, luaPaths?: string[]): string {
     'function done(summary, latency)',
     '  local e = summary.errors',
     '  io.write(string.format(',
-    `    '${MARK}{"requests":%d,"rps":%.3f,"p50":%.3f,"p95":%.3f,"p99":%.3f,"errors":%d}\\n',`,
+    `    '${MARK}{"requests":%d,"rps":%.3f,"p50":%.3f,"p95":%.3f,"p99":%.3f,"errors":%d,` +
+      `"errorKinds":{"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d}}\\n',`,
     '    summary.requests, summary.requests / (summary.duration / 1e6),',
     '    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,',
-    '    e.status + e.connect + e.read + e.write + e.timeout))',
+    '    e.status + e.connect + e.read + e.write + e.timeout, e.status, e.connect, e.read, e.write, e.timeout))',
     'end',
   );
   return lines.join('\n') + '\n';
