@@ -4,6 +4,7 @@
  *   SECONDS=10 ROUNDS=2 MAPPROXY_WORKERS=2 MAPPROXY_THREADS=8 npm run bench:tiles
  *   CONNECTIONS=100 MANY=0 WARMUP_SECONDS=3 npm run bench:tiles     (one connection count, no 10,000 / missing tile)
  *   CLIENT=browser npm run bench:tiles                                 (a browser's request headers on every request)
+ *   FRONT_PROCESSES=1 npm run bench:tiles                              (the hub with front processes, as configured)
  *
  * - MapProxy 1.15 (Debian) under gunicorn (several workers, gthread so connections stay alive as with wrk),
  *   its file cache seeded with `mapproxy-seed` (debug source, levels 0–4: 341 tiles, no network).
@@ -188,13 +189,21 @@ async function thunderingHerd(hub: string, upstreamCount: () => number): Promise
     + `${ok}/1000 answered 200 with the tile, all within ${ms.toFixed(0)} ms (upstream takes 200 ms)`);
 }
 
-function rssOf(pid: number): string {
+/** A process's peak RSS (VmHWM), in kB; NaN when it cannot be read. */
+function peakKb(pid: number): number {
   try {
     const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
-    return status.match(/VmHWM:\s+(\d+ kB)/)?.[1] ?? '?';
+    return Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? Number.NaN);
   } catch {
-    return '?';
+    return Number.NaN;
   }
+}
+
+/** The hub's peak RSS, and its front processes' (FRONT_PROCESSES, its children) each apart. */
+function rssOf(pid: number): string {
+  const fronts = execFileSync('bash', ['-c', `pgrep -P ${pid} || true`]).toString().split('\n').filter(Boolean).map(Number);
+  const own = `${peakKb(pid)} kB`;
+  return fronts.length === 0 ? own : `${own}, front processes ${fronts.map((f) => `${peakKb(f)} kB`).join(', ')}`;
 }
 
 async function main(): Promise<void> {
@@ -212,7 +221,7 @@ async function main(): Promise<void> {
   try {
     await registerServices(dataDir, mp, upstream.url);
     hub = await startHub(dataDir);
-    console.log(`  MapProxy 1.15 under gunicorn: ${workers} workers × ${threads} threads (${mp.url}); hub: ${hub.url} (pid ${hub.child.pid})`);
+    console.log(`  MapProxy 1.15 under gunicorn: ${workers} workers × ${threads} threads (${mp.url}); hub: ${hub.url} (pid ${hub.child.pid}, FRONT_PROCESSES=${process.env.FRONT_PROCESSES || 0})`);
     const hubPaths = tilePaths('/tiles/bench/base/webmercator');
     const mpPaths = tilePaths('/wmts/base/webmercator');
     const bytes = await warm(hub.url, mp.url, hubPaths, mpPaths);

@@ -16,6 +16,8 @@ export interface HubConfig {
   databaseReadConcurrency?: number;
   /** PGlite only: its shared buffers, in MB (StoreOptions.pgliteSharedBuffersMb). */
   pgliteSharedBuffers?: number;
+  /** Front processes for cached tiles (src/http/fronts.ts); 0 or absent: none. */
+  frontProcesses?: number;
   meiliUrl?: string;
   meiliKey?: string;
   adminToken?: string;
@@ -33,6 +35,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
   databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY', pgliteSharedBuffers: 'PGLITE_SHARED_BUFFERS',
+  frontProcesses: 'FRONT_PROCESSES',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
   hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
@@ -65,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseUrl: clean(env.DATABASE_URL),
     databaseReadConcurrency: integer(clean(env.DATABASE_READ_CONCURRENCY)),
     pgliteSharedBuffers: integer(clean(env.PGLITE_SHARED_BUFFERS)),
+    frontProcesses: integer(clean(env.FRONT_PROCESSES)),
     meiliUrl: clean(env.MEILI_URL),
     meiliKey: clean(env.MEILI_KEY),
     adminToken: clean(env.ADMIN_TOKEN),

@@ -40,6 +40,7 @@ export const catalogue = {
   upstream_timeout: { status: 504, ows: 'NoApplicableCode', title: 'Upstream timeout' },
   tile_not_found: { status: 404, ows: 'TileOutOfRange', title: 'Tile not found' },
   range_not_satisfiable: { status: 416, ows: 'InvalidParameterValue', title: 'Range not satisfiable' },
+  hub_unreachable: { status: 502, ows: 'NoApplicableCode', title: 'Hub process unreachable' },
   internal: { status: 500, ows: 'NoApplicableCode', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -21,6 +21,7 @@ import { createUsageRecorder } from './proxy/usage.ts';
 import { tileServices } from './proxy/services/tiles.ts';
 import { withTileFastPath } from './proxy/services/tiles-fast.ts';
 import { closeUpstreams } from './proxy/clients/upstream.ts';
+import { startFronts, type Fronts } from './http/fronts.ts';
 
 export interface RunningHub {
   db: Db;
@@ -28,6 +29,8 @@ export interface RunningHub {
   indexer: Indexer;
   server: Server;
   url: string;
+  /** The front processes (FRONT_PROCESSES), when there are any. */
+  fronts?: Fronts;
   close(): Promise<void>;
 }
 
@@ -54,12 +57,16 @@ export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Lo
   }
 }
 
+/**
+ * A deep accept queue (capped by net.core.somaxconn): thousands of tile clients may connect at once, and a
+ * connection dropped from a full queue waits a second before its SYN is retried.
+ */
+const BACKLOG = 4096;
+
 function listen(server: Server, port: number, host?: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    // A deep accept queue (capped by net.core.somaxconn): thousands of tile clients may connect at once, and a
-    // connection dropped from a full queue waits a second before its SYN is retried.
-    server.listen({ port, host, backlog: 4096 }, () => resolve(server.address() as AddressInfo));
+    server.listen({ port, host, backlog: BACKLOG }, () => resolve(server.address() as AddressInfo));
   });
 }
 
@@ -98,13 +105,24 @@ export async function startHub(
     const usage = createUsageRecorder(db, metrics);
     const app = createApp({ db, config, logger, metrics, search, dataDir: config.dataDir, usage });
     // Hot tiles are answered before koa (same admission, usage and metrics): src/proxy/services/tiles-fast.ts.
-    const server = createServer(withTileFastPath(tileServices.get(app), app.callback(), metrics));
+    const listener = withTileFastPath(tileServices.get(app), app.callback(), metrics);
+    const server = createServer(listener);
     const address = await listen(server, config.port, config.host);
+    let fronts: Fronts | undefined;
+    if (config.frontProcesses) {
+      // Without them the hub answers everything itself, as it always can: a failure here is logged, not fatal.
+      fronts = await startFronts({ listenOn: server, backlog: BACKLOG, count: config.frontProcesses, listener, logger, metrics, usage })
+        .catch((err: unknown) => {
+          logger.error({ err }, 'front processes not started; the hub process answers every request');
+          return undefined;
+        });
+    }
     // The address another process on this machine can reach (the CLI reads it from the lock file).
     const any = !config.host || config.host === '0.0.0.0' || config.host === '::';
     const url = `http://${any ? '127.0.0.1' : config.host}:${address.port}`;
     if (!config.databaseUrl) setLockUrl(config.dataDir, url);
-    logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine }, 'moisson is listening');
+    logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine, ...(fronts ? { frontProcesses: fronts.pids() } : {}) },
+      'moisson is listening');
     // Started once the hub listens; stopped before the store closes (its running harvests are handed back).
     const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger, onChanged: () => indexer.wake() }) : null;
     scheduler?.start();
@@ -113,6 +131,8 @@ export async function startHub(
       await scheduler?.stop();
       // The batch in progress finishes (or fails and stays in the outbox) before the store closes.
       await indexer.stop();
+      // The fronts first: what they relay meanwhile is answered by this process; their last counts come in.
+      await fronts?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections would hold close() open until the client hangs up.
       server.closeIdleConnections();
@@ -122,7 +142,7 @@ export async function startHub(
       await index.close();
       await db.close();
     };
-    return { db, index, indexer, server, url, close };
+    return { db, index, indexer, server, url, fronts, close };
   } catch (err) {
     await search?.index.close().catch(() => {});
     await db.close();

@@ -1,31 +1,8 @@
 /** Prometheus metrics (prom-client), exposed at /metrics. One registry per app, so tests stay isolated. */
 import { Counter, Registry, collectDefaultMetrics, Gauge, type Metric } from 'prom-client';
+import { bucketOf, LabelTree } from './label-tree.ts';
 
-/**
- * Cells looked up by a list of label values (nested maps, one level per value): no string is built or hashed
- * per lookup, and values that a joined key would merge (`a`+`b c` and `a b`+`c`) stay apart. `make` creates a
- * missing cell once; `cells` lists them in the order they were made.
- */
-export class LabelTree<T> {
-  private readonly root = new Map<string, unknown>();
-  readonly cells: T[] = [];
-
-  cell(values: readonly string[], make: () => T): T {
-    let level = this.root;
-    const last = values.length - 1;
-    for (let i = 0; i < last; i++) {
-      let next = level.get(values[i]) as Map<string, unknown> | undefined;
-      if (!next) level.set(values[i], (next = new Map()));
-      level = next;
-    }
-    let cell = level.get(values[last]) as T | undefined;
-    if (cell === undefined) {
-      level.set(values[last], (cell = make()));
-      this.cells.push(cell);
-    }
-    return cell;
-  }
-}
+export { LabelTree };
 
 const labelsOf = <L extends string>(names: readonly L[], values: readonly string[]): Record<L, string> =>
   Object.fromEntries(names.map((name, i) => [name, values[i]])) as Record<L, string>;
@@ -73,16 +50,33 @@ export class DurationHistogram<L extends string> {
   readonly aggregator = 'sum';
   private readonly tree = new LabelTree<HistogramCell<L>>();
 
-  constructor(readonly name: string, readonly help: string, private readonly labelNames: readonly L[], private readonly bounds: readonly number[]) {}
+  /** `bounds`: the buckets' upper bounds, in seconds, ascending (+Inf is implied). */
+  constructor(readonly name: string, readonly help: string, private readonly labelNames: readonly L[], readonly bounds: readonly number[]) {}
+
+  private cellOf(values: readonly string[]): HistogramCell<L> {
+    return this.tree.cell(values, () =>
+      ({ labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }));
+  }
 
   observe(values: readonly string[], seconds: number): void {
-    const cell = this.tree.cell(values, () =>
-      ({ labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }));
-    let b = 0;
-    while (b < this.bounds.length && seconds > this.bounds[b]) b++;
-    cell.buckets[b] += 1;
+    const cell = this.cellOf(values);
+    cell.buckets[bucketOf(this.bounds, seconds)] += 1;
     cell.sum += seconds;
     cell.count += 1;
+  }
+
+  /**
+   * Adds observations counted elsewhere with the same bounds (a front process's): `buckets` per bucket, not
+   * cumulative, the last one +Inf. Throws when the buckets do not match the bounds.
+   */
+  merge(values: readonly string[], buckets: readonly number[], sum: number): void {
+    if (buckets.length !== this.bounds.length + 1) throw new RangeError(`${this.name}: ${buckets.length} buckets for ${this.bounds.length} bounds`);
+    const cell = this.cellOf(values);
+    for (let b = 0; b < buckets.length; b++) {
+      cell.buckets[b] += buckets[b];
+      cell.count += buckets[b];
+    }
+    cell.sum += sum;
   }
 
   /** What prom-client's registry asks of a metric. */

@@ -17,6 +17,7 @@ import { findAccessKey, getService, type AccessKey, type ServiceDef, type Servic
 import type { HubMetrics } from '../http/metrics.ts';
 import { upstreamFor, type Upstream } from './clients/upstream.ts';
 import type { UsageRecorder } from './usage.ts';
+import { hasCredentials, KEY_HEADER } from './services/tile-url.ts';
 
 export type { UsageRecorder } from './usage.ts';
 export { createUsageRecorder } from './usage.ts';
@@ -38,14 +39,14 @@ export interface Admitted {
 
 /** The query parameter that carries a key (any case: OGC clients may upper-case KVP names). */
 const KEY_PARAM = 'key';
-export const KEY_HEADER = 'x-moisson-key';
+export { KEY_HEADER };
 
 /**
  * How long a service definition or a key lookup is trusted. The tile path serves thousands of requests a
  * second and must not query the store for each: a changed service, a new or revoked key takes effect within
  * this delay (or at once with `forgetProxyCaches`).
  */
-const CACHE_TTL_MS = 5000;
+export const ADMISSION_CACHE_MS = 5000;
 
 interface Caches {
   services: LRUCache<string, { def: ServiceDef | null }>;
@@ -61,18 +62,27 @@ function cachesOf(db: Db): Caches {
     // fetchMethod makes concurrent misses for one id share one query (a burst on a cold tile layer).
     // Unknown ids and secrets are cached too, bounded by `max`, so a flood of made-up ones costs little.
     c = {
-      services: new LRUCache({ max: 1000, ttl: CACHE_TTL_MS, fetchMethod: async (id) => ({ def: await getService(db, id) }) }),
+      services: new LRUCache({ max: 1000, ttl: ADMISSION_CACHE_MS, fetchMethod: async (id) => ({ def: await getService(db, id) }) }),
       // Looked up by the secret's SHA-256, so plain secrets are not kept as cache keys.
-      keys: new LRUCache({ max: 10_000, ttl: CACHE_TTL_MS, fetchMethod: async (_hash, _old, { context }) => ({ key: await findAccessKey(db, context as string) }) }),
+      keys: new LRUCache({ max: 10_000, ttl: ADMISSION_CACHE_MS, fetchMethod: async (_hash, _old, { context }) => ({ key: await findAccessKey(db, context as string) }) }),
     };
     cachesByDb.set(db, c);
   }
   return c;
 }
 
+const forgetListeners = new Set<(db: Db) => void>();
+
 /** Drops the cached service definitions and keys of a store (after an admin change in this process). */
 export function forgetProxyCaches(db: Db): void {
   cachesByDb.delete(db);
+  for (const listener of forgetListeners) listener(db);
+}
+
+/** Calls `listener` after every forgetProxyCaches (the front processes drop their tiles); returns the unsubscribe. */
+export function onForgetProxyCaches(listener: (db: Db) => void): () => void {
+  forgetListeners.add(listener);
+  return () => forgetListeners.delete(listener);
 }
 
 async function cachedService(db: Db, id: string): Promise<ServiceDef | null> {
@@ -173,7 +183,7 @@ async function optionalKey(db: Db, service: ServiceDef, req: { headers: Incoming
 export function admitCached(deps: ProxyDeps, serviceId: string, protocols: ServiceProtocol[], headers: IncomingHttpHeaders): ServiceDef | undefined {
   const service = cachesOf(deps.db).services.get(serviceId)?.def;
   if (!service || !service.enabled || service.access !== 'public' || !protocols.includes(service.protocol)) return undefined;
-  if (headers[KEY_HEADER] !== undefined || headers.authorization !== undefined) return undefined;
+  if (hasCredentials(headers)) return undefined;
   return service;
 }
 

@@ -21,7 +21,8 @@ export interface UsageEvent {
 }
 
 export interface UsageRecorder {
-  count(e: UsageEvent): void;
+  /** Counts one request, or `requests` alike (a front process's tally: `bytes` is then their total). */
+  count(e: UsageEvent, requests?: number): void;
   /** Adds the counts gathered so far to the store. */
   flush(): Promise<void>;
   /** Stops the periodic flush and flushes what is left. */
@@ -109,14 +110,14 @@ export function createUsageRecorder(db: Db, metrics?: HubMetrics, everyMs = FLUS
   };
 
   const recorder: UsageRecorder = {
-    count(e) {
+    count(e, requests = 1) {
       const service = pending.service(e.service);
       const layer = pending.layer(service, e.layer ?? '');
       const key = e.key && !SECRET.test(e.key) ? e.key : '';
       const bytes = Math.max(0, Math.round(e.bytes ?? 0));
-      metrics?.proxyRequestsTally.add([service, layer, String(e.status)]);
+      metrics?.proxyRequestsTally.add([service, layer, String(e.status)], requests);
       if (bytes > 0) metrics?.proxyBytesTally.add([service, layer], bytes);
-      pending.add({ day: day(Date.now()), service, layer, key, status: e.status, requests: 1, bytes });
+      pending.add({ day: day(Date.now()), service, layer, key, status: e.status, requests, bytes });
     },
     flush() {
       // One flush at a time: two concurrent upserts of the same rows would only contend.

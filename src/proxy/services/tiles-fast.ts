@@ -5,36 +5,11 @@
  * middleware chain (context objects, router matching, error wrapper) costs more than serving a hot tile from
  * memory; the cached tile benchmark (bench/tiles.ts) runs through here.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { HubMetrics } from '../../http/metrics.ts';
-import { HOT_TILE_HEADERS, TILE_ROUTE, type TileResponse, type TileService } from './tiles.ts';
-
-/** /tiles/ followed by exactly six segments; capabilities and the rest go to koa. */
-const TILE_URL = /^\/tiles\/([^/?#]+\/){5}[^/?#]+(\?|$)/;
-
-const WANTED = new Set(HOT_TILE_HEADERS);
-const [SHORTEST, LONGEST] = [Math.min(...HOT_TILE_HEADERS.map((h) => h.length)), Math.max(...HOT_TILE_HEADERS.map((h) => h.length))];
-
-/**
- * The headers hotTile reads, found in the raw header list. Node builds `req.headers` on first access, every
- * header lower-cased and merged: a browser's dozen cost the hot path about a tenth of its throughput
- * (bench/tiles with a browser's headers). Repeated headers as node merges them: If-None-Match joined with
- * ", ", the others first one kept (their mere presence is what counts for credentials).
- */
-function hotHeaders(raw: string[]): IncomingHttpHeaders {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const length = raw[i].length;
-    if (length < SHORTEST || length > LONGEST) continue;
-    const name = raw[i].toLowerCase();
-    if (!WANTED.has(name)) continue;
-    const seen = out[name];
-    if (seen === undefined) out[name] = raw[i + 1];
-    else if (name === 'if-none-match') out[name] = `${seen}, ${raw[i + 1]}`;
-  }
-  return out;
-}
+import { TILE_ROUTE, type TileResponse, type TileService } from './tiles.ts';
+import { hotHeaders, TILE_URL } from './tile-url.ts';
 
 function write(res: ServerResponse, r: TileResponse): void {
   res.writeHead(r.status, r.headers);

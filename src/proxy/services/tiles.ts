@@ -14,11 +14,12 @@ import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import { HubError, errorJson, toHubError } from '../../errors.ts';
 import { throttledWarn } from '../../logger.ts';
-import { admit, admitCached, KEY_HEADER, type Admitted, type ProxyDeps } from '../gate.ts';
+import { admit, admitCached, type Admitted, type ProxyDeps } from '../gate.ts';
 import { TileCache, type ServedTile, type TilePolicy } from '../caches/tile-cache.ts';
 import { streamTile } from '../caches/tile-file.ts';
 import { checkTileInRange, extensionMatches, parseTilePath, type TileAddress } from './tiles-grid.ts';
 import { fetchTile, tileLayers, type TileLayer } from './tiles-source.ts';
+import { notModifiedSince } from './tile-url.ts';
 import { tileCapabilities } from './tiles-capabilities.ts';
 import type { ServiceDef, ServiceProtocol } from '../../store/services.ts';
 
@@ -53,8 +54,7 @@ export interface TileService {
   capabilities(serviceId: string, req: Omit<TileRequest, 'path' | 'method'>): Promise<TileResponse>;
 }
 
-/** The request headers hotTile reads (lower case): credentials send a request to handleTile, validators give 304. */
-export const HOT_TILE_HEADERS: readonly string[] = [KEY_HEADER, 'authorization', 'if-none-match', 'if-modified-since'];
+export { HOT_TILE_HEADERS } from './tile-url.ts';
 
 function policyOf(a: Admitted): TilePolicy {
   const c = a.service.cache;
@@ -66,14 +66,8 @@ export function tileKey(t: TileAddress): string {
   return `${t.service}/${t.layer}/${t.matrixSet}/${t.z}/${t.x}/${t.y}.${t.ext}`;
 }
 
-/** If-None-Match (weak comparison, RFC 7232 §3.2) first, If-Modified-Since only without it. */
 function notModified(headers: IncomingHttpHeaders, tile: ServedTile): boolean {
-  const inm = headers['if-none-match'];
-  if (inm) return inm.trim() === '*' || inm.split(',').some((e) => e.trim().replace(/^W\//, '') === tile.meta.etag);
-  const ims = headers['if-modified-since'];
-  if (!ims) return false;
-  const since = Date.parse(ims);
-  return !Number.isNaN(since) && Date.parse(tile.meta.lastModified) <= since;
+  return notModifiedSince(headers, tile.meta.etag, tile.meta.lastModified);
 }
 
 const STALE_WARNING = '110 moisson "Response is Stale", 111 moisson "Revalidation Failed"';

@@ -2,7 +2,7 @@
  * A hub for the tile tests: the real koa app of createApp behind the same node:http fast path as
  * src/server.ts, on a free loopback port, with its tile cache in a temporary DATA_DIR.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ export interface TileHub {
   tiles: TileService;
   usage: UsageRecorder;
   metrics: HubMetrics;
+  /** What the hub's server answers with (the front processes' relay answers with it too). */
+  listener: RequestListener;
   close(): Promise<void>;
 }
 
@@ -41,12 +43,13 @@ export async function startTileHub(db: Db, opts: { dataDir?: string; selfBaseUrl
   const usage = createUsageRecorder(db, metrics, 60_000);
   const app = createApp({ db, config: { baseUrl }, logger: pino({ level: 'silent' }), metrics, dataDir, usage });
   const tiles = tileServices.get(app)!;
-  const server: Server = createServer(withTileFastPath(tiles, app.callback(), metrics));
+  const listener = withTileFastPath(tiles, app.callback(), metrics);
+  const server: Server = createServer(listener);
   server.maxConnections = 5000;
   await new Promise<void>((resolve) => server.listen({ port, host: '127.0.0.1', backlog: 4096 }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, dataDir, tiles, usage, metrics,
+    url, dataDir, tiles, usage, metrics, listener,
     async close() {
       await usage.close();
       server.closeAllConnections();

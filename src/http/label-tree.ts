@@ -1,0 +1,34 @@
+/** Counting by label values and by buckets, with nothing else loaded (metrics.ts, usage.ts, the front processes). */
+
+/**
+ * Cells looked up by a list of label values (nested maps, one level per value): no string is built or hashed
+ * per lookup, and values that a joined key would merge (`a`+`b c` and `a b`+`c`) stay apart. `make` creates a
+ * missing cell once; `cells` lists them in the order they were made.
+ */
+export class LabelTree<T> {
+  private readonly root = new Map<string, unknown>();
+  readonly cells: T[] = [];
+
+  cell(values: readonly string[], make: () => T): T {
+    let level = this.root;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]) as Map<string, unknown> | undefined;
+      if (!next) level.set(values[i], (next = new Map()));
+      level = next;
+    }
+    let cell = level.get(values[last]) as T | undefined;
+    if (cell === undefined) {
+      level.set(values[last], (cell = make()));
+      this.cells.push(cell);
+    }
+    return cell;
+  }
+}
+
+/** The index of the bucket of `value` among `bounds` (upper bounds, inclusive, ascending); bounds.length for +Inf. */
+export function bucketOf(bounds: readonly number[], value: number): number {
+  let b = 0;
+  while (b < bounds.length && value > bounds[b]) b++;
+  return b;
+}
