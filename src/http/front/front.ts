@@ -351,5 +351,13 @@ export function runFrontProcess(): void {
     }
   });
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C in a terminal signals the whole process group: the hub process stops its fronts itself (`close`), after
+  // their requests in progress. SIGTERM sent to a front alone ends it the same way (the hub starts another).
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {
+    const exit = () => process.exit(0);
+    if (front) void front.close().then(exit, exit);
+    else exit();
+  });
   send({ type: 'hello' });
 }
