@@ -17,8 +17,10 @@ export class CounterTally<L extends string> {
 
   constructor(private readonly counter: Counter<L>, private readonly names: readonly L[]) {}
 
+  private readonly make = (values: readonly string[]) => ({ labels: labelsOf(this.names, values), n: 0 });
+
   add(values: readonly string[], n = 1): void {
-    this.tree.cell(values, () => ({ labels: labelsOf(this.names, values), n: 0 })).n += n;
+    this.tree.cell(values, this.make).n += n;
   }
 
   /** Adds what was counted since the last flush to the counter. */
@@ -53,9 +55,11 @@ export class DurationHistogram<L extends string> {
   /** `bounds`: the buckets' upper bounds, in seconds, ascending (+Inf is implied). */
   constructor(readonly name: string, readonly help: string, private readonly labelNames: readonly L[], readonly bounds: readonly number[]) {}
 
+  private readonly make = (values: readonly string[]): HistogramCell<L> =>
+    ({ labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 });
+
   private cellOf(values: readonly string[]): HistogramCell<L> {
-    return this.tree.cell(values, () =>
-      ({ labels: labelsOf(this.labelNames, values), buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }));
+    return this.tree.cell(values, this.make);
   }
 
   observe(values: readonly string[], seconds: number): void {

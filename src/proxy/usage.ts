@@ -8,6 +8,7 @@
 import { addUsage, type UsageRow } from '../store/services.ts';
 import type { Db } from '../store/db.ts';
 import { LabelTree, type HubMetrics } from '../http/metrics.ts';
+import { statusLabel } from '../http/label-tree.ts';
 
 export interface UsageEvent {
   service: string;
@@ -52,6 +53,10 @@ function day(ms: number): string {
   return today.text;
 }
 
+/** A new row of usage, from its label values (day, service, layer, key, status). */
+const makeRow = (v: readonly string[]): UsageRow =>
+  ({ day: v[0], service: v[1], layer: v[2], key: v[3], status: Number(v[4]), requests: 0, bytes: 0 });
+
 /** The counters waiting for the store, keyed by (day, service, layer, key, status), with bounded label sets. */
 class PendingUsage {
   private rows = new LabelTree<UsageRow>();
@@ -77,10 +82,15 @@ class PendingUsage {
   }
 
   add(row: UsageRow): void {
+    this.addCounts(row.day, row.service, row.layer, row.key, statusLabel(row.status), row.requests, row.bytes);
+  }
+
+  /** Adds to the row of these labels; nothing else is made when it exists (count() runs on every tile served). */
+  addCounts(day: string, service: string, layer: string, key: string, status: string, requests: number, bytes: number): void {
     // Looked up by its fields (nested maps), not by a key string built on every request.
-    const sum = this.rows.cell([row.day, row.service, row.layer, row.key, String(row.status)], () => ({ ...row, requests: 0, bytes: 0 }));
-    sum.requests += row.requests;
-    sum.bytes += row.bytes;
+    const sum = this.rows.cell([day, service, layer, key, status], makeRow);
+    sum.requests += requests;
+    sum.bytes += bytes;
   }
 
   /** Takes every pending row (they are added back with `add` if writing them fails). */
@@ -115,9 +125,10 @@ export function createUsageRecorder(db: Db, metrics?: HubMetrics, everyMs = FLUS
       const layer = pending.layer(service, e.layer ?? '');
       const key = e.key && !SECRET.test(e.key) ? e.key : '';
       const bytes = Math.max(0, Math.round(e.bytes ?? 0));
-      metrics?.proxyRequestsTally.add([service, layer, String(e.status)], requests);
+      const status = statusLabel(e.status);
+      metrics?.proxyRequestsTally.add([service, layer, status], requests);
       if (bytes > 0) metrics?.proxyBytesTally.add([service, layer], bytes);
-      pending.add({ day: day(Date.now()), service, layer, key, status: e.status, requests, bytes });
+      pending.addCounts(day(Date.now()), service, layer, key, status, requests, bytes);
     },
     flush() {
       // One flush at a time: two concurrent upserts of the same rows would only contend.

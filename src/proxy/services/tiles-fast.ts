@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { HubMetrics } from '../../http/metrics.ts';
+import { statusLabel } from '../../http/label-tree.ts';
 import { TILE_ROUTE, type TileResponse, type TileService } from './tiles.ts';
 import { hotHeaders, TILE_URL } from './tile-url.ts';
 
@@ -20,6 +21,26 @@ function write(res: ServerResponse, r: TileResponse): void {
   }
   // A cold large tile streamed from disk; the file is closed whether the client stays or goes.
   pipeline(body, res, () => {});
+}
+
+/** The label values of the tile route's request counter and durations, made once per method and status. */
+const routeLabels = new Map<string, { route: readonly string[]; byStatus: Map<number, readonly string[]> }>();
+
+function labelsFor(method: string): { route: readonly string[]; byStatus: Map<number, readonly string[]> } {
+  let l = routeLabels.get(method);
+  if (!l) routeLabels.set(method, (l = { route: [method, TILE_ROUTE], byStatus: new Map() }));
+  return l;
+}
+
+/** Writes the answer and counts it as koa's metrics middleware counts its routes. */
+function answer(res: ServerResponse, r: TileResponse, method: string, started: number, metrics?: HubMetrics): void {
+  write(res, r);
+  if (!metrics) return;
+  const l = labelsFor(method);
+  let counted = l.byStatus.get(r.status);
+  if (!counted) l.byStatus.set(r.status, (counted = [method, TILE_ROUTE, statusLabel(r.status)]));
+  metrics.httpDuration.observe(l.route, (performance.now() - started) / 1000);
+  metrics.httpRequestsTally.add(counted);
 }
 
 /** Wraps koa's callback with the tile fast path. */
@@ -36,18 +57,14 @@ export function withTileFastPath(
     const started = performance.now();
     const q = url.indexOf('?');
     const path = url.slice('/tiles/'.length, q < 0 ? undefined : q);
-    // A hot tile is answered in this turn of the event loop, without a promise.
-    const answer = (r: TileResponse) => {
-      write(res, r);
-      if (metrics) {
-        metrics.httpDuration.observe([req.method!, TILE_ROUTE], (performance.now() - started) / 1000);
-        metrics.httpRequestsTally.add([req.method!, TILE_ROUTE, String(r.status)]);
-      }
-    };
+    // A hot tile is answered in this turn of the event loop, without a promise (nor a closure).
     const hot = q < 0 ? tiles.hotTile({ method: req.method, path, headers: hotHeaders(req.rawHeaders) }) : undefined;
-    if (hot) return answer(hot);
+    if (hot) {
+      answer(res, hot, req.method!, started, metrics);
+      return;
+    }
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then(answer, (err: unknown) => {
+    tiles.handleTile({ method: req.method, path, query, headers: req.headers }).then((r) => answer(res, r, req.method!, started, metrics), (err: unknown) => {
       // handleTile renders its own errors; reaching here is a bug, answered like koa would.
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal', status: 500, message: String((err as Error)?.message ?? err) }));
