@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { HubMetrics } from './metrics.ts';
+import { statusLabel } from './label-tree.ts';
 import type { UsageRecorder } from '../proxy/usage.ts';
 import { ADMISSION_CACHE_MS, onForgetProxyCaches } from '../proxy/gate.ts';
 import { TILE_ROUTE } from '../proxy/services/tiles.ts';
@@ -74,7 +75,7 @@ export async function startFronts(o: FrontsOptions): Promise<Fronts> {
 
   const onMessage = (m: FromFront) => {
     if (m.type === 'stats') {
-      for (const [method, status, n] of m.http) o.metrics?.httpRequestsTally.add([method, TILE_ROUTE, String(status)], n);
+      for (const [method, status, n] of m.http) o.metrics?.httpRequestsTally.add([method, TILE_ROUTE, statusLabel(status)], n);
       for (const [method, buckets, sum] of m.durations) {
         if (o.metrics && buckets.length === o.metrics.httpDuration.bounds.length + 1) o.metrics.httpDuration.merge([method, TILE_ROUTE], buckets, sum);
       }

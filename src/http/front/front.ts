@@ -24,7 +24,7 @@ import type { Server as NetServer } from 'node:net';
 import { pipeline } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { catalogue } from '../../errors.ts';
-import { bucketOf, LabelTree } from '../label-tree.ts';
+import { bucketOf, LabelTree, statusLabel } from '../label-tree.ts';
 import { hasCredentials, hotHeaders, notModifiedSince, TILE_URL } from '../../proxy/services/tile-url.ts';
 import type { FrontInit, FrontStats, FromFront, ToFront } from './protocol.ts';
 
@@ -139,14 +139,19 @@ class Tally {
 
   constructor(private readonly bounds: readonly number[]) {}
 
+  // Cells made from their label values by functions made once: count() runs on every tile a front answers.
+  private static readonly makeHttp = (v: readonly string[]) => ({ method: v[0], status: Number(v[1]), n: 0 });
+  private readonly makeDuration = (v: readonly string[]) => ({ method: v[0], buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0 });
+  private static readonly makeUsage = (v: readonly string[]) => ({ service: v[0], layer: v[1], status: Number(v[2]), n: 0, bytes: 0 });
+
   count(method: string, status: number, seconds: number, e: Entry, bytes: number): void {
     this.empty = false;
-    const code = String(status);
-    this.http.cell([method, code], () => ({ method, status, n: 0 })).n += 1;
-    const d = this.durations.cell([method], () => ({ method, buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0 }));
+    const code = statusLabel(status);
+    this.http.cell([method, code], Tally.makeHttp).n += 1;
+    const d = this.durations.cell([method], this.makeDuration);
     d.buckets[bucketOf(this.bounds, seconds)] += 1;
     d.sum += seconds;
-    const u = this.usage.cell([e.service, e.layer, code], () => ({ service: e.service, layer: e.layer, status, n: 0, bytes: 0 }));
+    const u = this.usage.cell([e.service, e.layer, code], Tally.makeUsage);
     u.n += 1;
     u.bytes += bytes;
   }
@@ -194,9 +199,8 @@ export async function startFront(init: FrontInit, listenOn: NetServer, send: (m:
     send({ type: 'warn', message });
   };
 
-  function answerHeld(req: IncomingMessage, res: ServerResponse, e: Entry, started: number, now: number): void {
+  function answerHeld(req: IncomingMessage, res: ServerResponse, validators: IncomingHttpHeaders, e: Entry, started: number, now: number): void {
     const h = headersAt(e, Math.floor((now - e.storedAt) / 1000));
-    const validators = hotHeaders(req.rawHeaders);
     let status = 200;
     if (notModifiedSince(validators, e.etag, e.lastModified)) {
       status = 304;
@@ -274,17 +278,21 @@ export async function startFront(init: FrontInit, listenOn: NetServer, send: (m:
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.indexOf('?') < 0 && TILE_URL.test(url) && !hasCredentials(hotHeaders(req.rawHeaders))) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.indexOf('?') < 0 && TILE_URL.test(url)) {
       const started = performance.now();
-      const path = url.slice('/tiles/'.length);
-      const held = tiles.get(path);
-      const now = Date.now();
-      if (held && now - held.storedAt < held.freshMs) {
-        answerHeld(req, res, held, started, now);
+      // Read once: credentials send the request to the hub, validators may give a 304 here.
+      const headers = hotHeaders(req.rawHeaders);
+      if (!hasCredentials(headers)) {
+        const path = url.slice('/tiles/'.length);
+        const held = tiles.get(path);
+        const now = Date.now();
+        if (held && now - held.storedAt < held.freshMs) {
+          answerHeld(req, res, headers, held, started, now);
+          return;
+        }
+        relay(req, res, path);
         return;
       }
-      relay(req, res, path);
-      return;
     }
     relay(req, res);
   }
