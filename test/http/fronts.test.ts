@@ -180,9 +180,11 @@ describe.each(backends)('front processes on $name', (backend) => {
     await (await fetch(tile(), { headers: { 'if-none-match': etag } })).arrayBuffer();
     const size = tileBytes('3', '4', '2').length;
     // 1 relayed (counted by the hub process), 6 + 1 answered by the front and reported to it.
-    await waitFor('the front\'s report', async () => {
+    // Reports come every 100 ms: the 200s and the 304 may arrive in two of them, so wait for both.
+    await waitFor('the front\'s reports', async () => {
       const m = await hub!.metrics.registry.metrics();
-      return m.includes(`moisson_proxy_requests_total{service="${id}",layer="plan",status="200"} 7`);
+      return m.includes(`moisson_proxy_requests_total{service="${id}",layer="plan",status="200"} 7`)
+        && m.includes(`moisson_proxy_requests_total{service="${id}",layer="plan",status="304"} 1`);
     });
     const metrics = await hub!.metrics.registry.metrics();
     expect(metrics).toContain(`moisson_proxy_requests_total{service="${id}",layer="plan",status="304"} 1`);
