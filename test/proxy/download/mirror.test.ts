@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backends, useStore } from '../../helpers/db.ts';
 import { startTestServer, type TestServer } from '../../helpers/http-server.ts';
 import { putService } from '../../../src/store/services.ts';
@@ -112,6 +112,10 @@ describe.each(backends)('download mirror on $name', (backend) => {
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': b.length, etag });
       res.end(b);
     } });
+    // The copy's age is read off the clock: this test moves the clock (Date only; timers stay real) instead of
+    // sleeping, so that a slow machine cannot age a copy between two requests that must both find it fresh.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const age = (ms: number) => vi.setSystemTime(Date.now() + ms);
     try {
       hub = await startHub(store.db);
       const def = downloadService(`${up.url}/ds.xml`, { options: { mirror: true },
@@ -123,7 +127,7 @@ describe.each(backends)('download mirror on $name', (backend) => {
       const hit = await fetch(file);
       expect([hit.headers.get('x-moisson-mirror'), (await body(hit)).toString()]).toEqual(['hit', bytesOfVersion().toString()]);
       expect(seen()).toEqual(['GET']);
-      await new Promise((r) => setTimeout(r, 1100));
+      age(1100);
       // Unchanged upstream: 304 to one conditional HEAD however many clients ask at once, the copy is served and
       // confirmed for another second.
       const many = await Promise.all(Array.from({ length: 6 }, () => fetch(file)));
@@ -131,7 +135,7 @@ describe.each(backends)('download mirror on $name', (backend) => {
       await Promise.all(many.map(body));
       expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('hit');
       expect(seen()).toEqual(['GET', 'HEAD "v1"']);
-      await new Promise((r) => setTimeout(r, 1100));
+      age(1100);
       version = 2;
       const changed = await fetch(file);
       expect(changed.headers.get('x-moisson-mirror')).toBe('fill');
@@ -139,13 +143,14 @@ describe.each(backends)('download mirror on $name', (backend) => {
       expect(seen()).toEqual(['GET', 'HEAD "v1"', 'HEAD "v1"', 'GET']);
       const again = await fetch(file);
       expect([again.headers.get('x-moisson-mirror'), (await body(again)).toString()]).toEqual(['hit', bytesOfVersion().toString()]);
-      await new Promise((r) => setTimeout(r, 1100));
+      age(1100);
       down = true;
       const whileDown = await fetch(file);
       expect([whileDown.status, whileDown.headers.get('x-moisson-mirror'), (await body(whileDown)).toString()]).toEqual([200, 'hit', bytesOfVersion().toString()]);
       expect((await fetch(file)).headers.get('x-moisson-mirror')).toBe('hit');
       expect(seen()).toEqual(['GET', 'HEAD "v1"', 'HEAD "v1"', 'GET', 'HEAD "v2"']);
     } finally {
+      vi.useRealTimers();
       up.routes.splice(up.routes.findIndex((r) => r.path === '/files/v.zip'), 1);
     }
   });
