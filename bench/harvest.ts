@@ -6,7 +6,7 @@
  *                                          CHANGED=… records revised upstream before the last run, default N/100;
  *                                          EXPOSE_GC=1 for the heap left after each run; RUNNER_NODE_OPTIONS=… for
  *                                          node's options in the harvester process, such as --cpu-prof;
- *                                          PGLITE_SHARED_BUFFERS=… MB, as for the hub)
+ *                                          PGLITE_SHARED_BUFFERS=… MB and HEAP_GROWING_PERCENT=…, as for the hub)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
  * records; it runs in a child process, as a real upstream catalogue runs on another machine. The harvester runs
@@ -124,9 +124,10 @@ async function benchStore(name: string, options: StoreOptions): Promise<void> {
   try {
     const runner = await startRunner();
     try {
-      const opened = await runner.call<{ code: string; workers: number }>('open', { options });
+      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number }>('open', { options });
       console.log(`  harvester: ${opened.code === 'dist' ? 'dist/ (built, as `moisson` runs it)' : 'the sources through tsx (dist/ is not current: npm run build)'}, ` +
-        `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS)`);
+        `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS), ` +
+        `heap growing ${opened.heapGrowingPercent ? `${opened.heapGrowingPercent} %` : 'as V8 decides'} (HEAP_GROWING_PERCENT)`);
       try {
         await harvests(runner, server);
       } finally {

@@ -18,6 +18,8 @@ export interface HubConfig {
   pgliteSharedBuffers?: number;
   /** Front processes for cached tiles (src/http/fronts.ts); 0 or absent: none. */
   frontProcesses?: number;
+  /** How far the JavaScript heap grows past its live data between full collections (src/heap.ts); 0: V8's own rule. */
+  heapGrowingPercent?: number;
   meiliUrl?: string;
   meiliKey?: string;
   adminToken?: string;
@@ -35,7 +37,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
   databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY', pgliteSharedBuffers: 'PGLITE_SHARED_BUFFERS',
-  frontProcesses: 'FRONT_PROCESSES',
+  frontProcesses: 'FRONT_PROCESSES', heapGrowingPercent: 'HEAP_GROWING_PERCENT',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
   hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseReadConcurrency: integer(clean(env.DATABASE_READ_CONCURRENCY)),
     pgliteSharedBuffers: integer(clean(env.PGLITE_SHARED_BUFFERS)),
     frontProcesses: integer(clean(env.FRONT_PROCESSES)),
+    heapGrowingPercent: integer(clean(env.HEAP_GROWING_PERCENT)),
     meiliUrl: clean(env.MEILI_URL),
     meiliKey: clean(env.MEILI_KEY),
     adminToken: clean(env.ADMIN_TOKEN),

@@ -3,7 +3,7 @@
 // JavaScript, started by plain node: the bench's own tsx would otherwise count in the peak RSS it prints.
 //
 // IPC, one request at a time: { id, op, ... } -> { id, ok: true, result } | { id, ok: false, error }
-//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers }
+//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, heapGrowingPercent }
 //   put   { source }   registers the source (SourceDef)        -> null
 //   run   { source }   one harvest                             -> { seconds, counts, complete, incremental, outbox, maxRss, heapAfterGc }
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
@@ -17,9 +17,9 @@ if (!built) (await import('tsx/esm/api')).register();
 /** A module of the hub by its source path, from dist/ or from the sources. */
 const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
 
-const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }] = await Promise.all([
+const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing }] = await Promise.all([
   load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
-  load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'),
+  load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'),
 ]);
 
 let db;
@@ -28,7 +28,9 @@ const ops = {
     // As the hub reads it (src/config.ts): the embedded store's shared buffers, in MB.
     const sharedBuffers = process.env.PGLITE_SHARED_BUFFERS;
     db = await openStore(sharedBuffers ? { ...options, pgliteSharedBuffersMb: Number(sharedBuffers) } : options);
-    return { code: built ? 'dist' : 'sources', workers: harvestWorkers() };
+    // As `moisson` does before its commands (src/cli.ts): HEAP_GROWING_PERCENT, its default when unset.
+    const heapGrowingPercent = applyHeapGrowing(process.env.HEAP_GROWING_PERCENT ? Number(process.env.HEAP_GROWING_PERCENT) : undefined);
+    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent };
   },
   async put({ source }) {
     await putSource(db, source);

@@ -30,7 +30,7 @@ const PARAMS_PER_ROW = 10;
 
 /**
  * Rows per INSERT (1000 rows: 10 001 parameters): PostgreSQL's bind message counts parameters in 16 bits (at
- * most 65535). A harvest batch (WRITE_BATCH, 100) always fits in one statement.
+ * most 65535). A harvest batch (WRITE_BATCH, 25) always fits in one statement.
  */
 const ROWS_PER_STATEMENT = 1000;
 
