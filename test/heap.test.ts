@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const workload = path.join(import.meta.dirname, 'fixtures', 'heap', 'workload.ts');
+const workload = path.join(import.meta.dirname, 'helpers', 'heap-workload.ts');
 
 /** Runs the workload in a fresh node with the given environment. */
 function run(env: Record<string, string>, nodeArgs: string[] = []): { set: number; peakOldSpace: number } {
