@@ -7,7 +7,7 @@
  * (bench/harvest, N=10000). `--heap-growing-percent` fixes that factor; V8 reads it at every collection, so it
  * can be set once the process runs, here rather than on node's command line (which `npm start`, `npx moisson`
  * and a service manager would each have to repeat). 30 %: more frequent full collections, ~100 MB less at the
- * peak, 10 to 20 % of a first harvest's speed on a 2-core machine (README, Benchmarks). 0 leaves V8's own rule.
+ * peak, 15 to 20 % of a first harvest's speed on a 2-core machine (README, Benchmarks). 0 leaves V8's own rule.
  */
 import v8 from 'node:v8';
 
