@@ -210,16 +210,24 @@ function rssOf(pid: number): string {
 interface Held { accepted: number; queued: number; halfOpen: number }
 
 function heldOn(port: string): Held | undefined {
+  let lines: string[];
   try {
-    const count = (args: string) => execFileSync('bash', ['-c', `ss -Htn ${args} | wc -l`]).toString().trim();
-    const established = Number(count(`state established '( sport = :${port} )'`));
-    const halfOpen = Number(count(`state syn-recv '( sport = :${port} )'`));
-    // The listening socket's Recv-Q is its accept queue: established connections the server has not accepted yet.
-    const queued = Number(execFileSync('bash', ['-c', `ss -Hltn '( sport = :${port} )' | awk '{s+=$2} END {print s+0}'`]).toString().trim());
-    return { accepted: established - queued, queued, halfOpen };
+    // One `ss` a second (State, Recv-Q, …): the listening socket's Recv-Q is its accept queue, established
+    // connections the server has not accepted yet.
+    lines = execFileSync('ss', ['-Htan', `( sport = :${port} )`], { maxBuffer: 64 * 1024 * 1024 }).toString().split('\n');
   } catch {
     return undefined; // no ss (iproute2): nothing to say
   }
+  let established = 0;
+  let queued = 0;
+  let halfOpen = 0;
+  for (const line of lines) {
+    const [state, recvQ] = line.split(/\s+/, 2);
+    if (state === 'ESTAB') established += 1;
+    else if (state === 'SYN-RECV') halfOpen += 1;
+    else if (state === 'LISTEN') queued += Number(recvQ);
+  }
+  return { accepted: established - queued, queued, halfOpen };
 }
 
 /**

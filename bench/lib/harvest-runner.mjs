@@ -17,19 +17,19 @@ if (!built) (await import('tsx/esm/api')).register();
 /** A module of the hub by its source path, from dist/ or from the sources. */
 const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
 
-const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing }] = await Promise.all([
+const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing }, { loadConfig }] = await Promise.all([
   load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
-  load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'),
+  load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'), load('src/config.ts'),
 ]);
 
 let db;
 const ops = {
   async open({ options }) {
-    // As the hub reads it (src/config.ts): the embedded store's shared buffers, in MB.
-    const sharedBuffers = process.env.PGLITE_SHARED_BUFFERS;
-    db = await openStore(sharedBuffers ? { ...options, pgliteSharedBuffersMb: Number(sharedBuffers) } : options);
-    // As `moisson` does before its commands (src/cli.ts): HEAP_GROWING_PERCENT, its default when unset.
-    const heapGrowingPercent = applyHeapGrowing(process.env.HEAP_GROWING_PERCENT ? Number(process.env.HEAP_GROWING_PERCENT) : undefined);
+    // As `moisson` does (src/cli.ts): the configuration read and checked from the environment, HEAP_GROWING_PERCENT
+    // applied before anything else, the embedded store's shared buffers (PGLITE_SHARED_BUFFERS) given to the store.
+    const config = loadConfig();
+    const heapGrowingPercent = applyHeapGrowing(config.heapGrowingPercent);
+    db = await openStore(config.pgliteSharedBuffers ? { ...options, pgliteSharedBuffersMb: config.pgliteSharedBuffers } : options);
     return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent };
   },
   async put({ source }) {
