@@ -10,4 +10,5 @@ COPY . .
 RUN node scripts/build.mjs --force
 EXPOSE 8080
 USER node
-CMD ["node", "bin/moisson.js", "serve", "--import-seeds"]
+# Started as a command, bin/moisson.js starts node with glibc's malloc held to two arenas (scripts/launch.mjs).
+CMD ["./bin/moisson.js", "serve", "--import-seeds"]

@@ -32,6 +32,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk, wrkVersion, type WrkFigures } from './lib/wrk.ts';
+// @ts-expect-error: plain JavaScript without declarations
+import { launchEnv } from '../scripts/launch.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -53,7 +55,8 @@ interface Hub {
 }
 
 async function startHub(n: number, backend: 'pglite' | 'pg'): Promise<Hub> {
-  const env = { ...process.env };
+  // The environment `moisson` starts the hub in (scripts/launch.mjs: glibc's malloc tuned).
+  const env: NodeJS.ProcessEnv = launchEnv(process.env);
   if (backend === 'pg') env.BENCH_SCHEMA = `bench_csw2_${n}`;
   else {
     delete env.DATABASE_URL;

@@ -26,6 +26,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkBenchCsw, type RemoteBenchCsw } from './lib/csw-server-process.ts';
 import { ipcCaller } from './lib/ipc.ts';
+// @ts-expect-error: plain JavaScript without declarations
+import { launchEnv } from '../scripts/launch.mjs';
 import type { StoreOptions } from '../src/store/db.ts';
 import type { SourceDef } from '../src/store/sources.ts';
 import type { RunCounts } from '../src/store/runs.ts';
@@ -78,8 +80,10 @@ async function startRunner(): Promise<Runner> {
   // EXPOSE_GC=1: the heap in use after each run, once garbage is collected; RUNNER_NODE_OPTIONS: node's options
   // for the harvester (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof').
   const execArgv = [...(process.env.EXPOSE_GC === '1' ? ['--expose-gc'] : []), ...(process.env.RUNNER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [])];
+  // The environment `moisson` gives the hub (scripts/launch.mjs: glibc's malloc tuned), the line `harvester:` says it.
   const child: ChildProcess = fork(path.join(root, 'bench', 'lib', 'harvest-runner.mjs'), [], {
     cwd: root,
+    env: launchEnv(process.env),
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -124,10 +128,11 @@ async function benchStore(name: string, options: StoreOptions): Promise<void> {
   try {
     const runner = await startRunner();
     try {
-      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number }>('open', { options });
+      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number; glibcTunables?: string }>('open', { options });
       console.log(`  harvester: ${opened.code === 'dist' ? 'dist/ (built, as `moisson` runs it)' : 'the sources through tsx (dist/ is not current: npm run build)'}, ` +
         `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS), ` +
-        `heap growing ${opened.heapGrowingPercent ? `${opened.heapGrowingPercent} %` : 'as V8 decides'} (HEAP_GROWING_PERCENT)`);
+        `heap growing ${opened.heapGrowingPercent ? `${opened.heapGrowingPercent} %` : 'as V8 decides'} (HEAP_GROWING_PERCENT), ` +
+        `GLIBC_TUNABLES=${opened.glibcTunables || '(none)'}`);
       try {
         await harvests(runner, server);
       } finally {

@@ -34,6 +34,8 @@ import { errorsText, runWrk, wrkVersion, type WrkFigures } from './lib/wrk.ts';
 import { freePort, startMapProxy, type MapProxyServer } from '../test/helpers/mapproxy.ts';
 import { openStore } from '../src/store/db.ts';
 import { putService, type ServiceDef } from '../src/store/services.ts';
+// @ts-expect-error: plain JavaScript without declarations
+import { launchEnv } from '../scripts/launch.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.SECONDS ?? 10);
@@ -95,7 +97,8 @@ async function startHub(dataDir: string): Promise<{ url: string; child: ChildPro
   // HUB_NODE_ARGS: node options for the hub only (--trace-gc, --cpu-prof…), space-separated.
   const nodeArgs = (process.env.HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin', 'moisson.js'), 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: url, DATA_DIR: dataDir, DATABASE_URL: '',
+    // launchEnv: the environment `moisson` starts the hub in (scripts/launch.mjs), node being started here directly.
+    env: { ...launchEnv(process.env), PORT: String(port), HOST: '127.0.0.1', BASE_URL: url, DATA_DIR: dataDir, DATABASE_URL: '',
       LOG_LEVEL: 'warn', SCHEDULER: 'off' },
     stdio: ['ignore', nodeArgs.length > 0 ? 'inherit' : 'ignore', 'inherit'],
   });

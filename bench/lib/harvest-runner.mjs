@@ -3,7 +3,7 @@
 // JavaScript, started by plain node: the bench's own tsx would otherwise count in the peak RSS it prints.
 //
 // IPC, one request at a time: { id, op, ... } -> { id, ok: true, result } | { id, ok: false, error }
-//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, heapGrowingPercent }
+//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, heapGrowingPercent, glibcTunables }
 //   put   { source }   registers the source (SourceDef)        -> null
 //   run   { source }   one harvest                             -> { seconds, counts, complete, incremental, outbox, maxRss, heapAfterGc }
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
@@ -30,7 +30,7 @@ const ops = {
     const config = loadConfig();
     const heapGrowingPercent = applyHeapGrowing(config.heapGrowingPercent);
     db = await openStore(config.pgliteSharedBuffers ? { ...options, pgliteSharedBuffersMb: config.pgliteSharedBuffers } : options);
-    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent };
+    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent, glibcTunables: process.env.GLIBC_TUNABLES };
   },
   async put({ source }) {
     await putSource(db, source);
