@@ -44,6 +44,13 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
+/**
+ * The baseline's records/s, which each run's is printed against: machines differ by two or three times in what
+ * crosses their network stack, the share of the baseline much less (0.09-0.12 for a first harvest on PGlite on
+ * two machines whose baselines were 2,500 and 6,000 records/s).
+ */
+let baselineRate = 0;
+
 /** Baseline: fetch every page over HTTP and count the records, nothing else. */
 async function baseline(url: string): Promise<number> {
   const started = performance.now();
@@ -54,6 +61,7 @@ async function baseline(url: string): Promise<number> {
     count += text.match(ISO_ROOT)?.length ?? 0;
   }
   const s = (performance.now() - started) / 1000;
+  baselineRate = count / s;
   console.log(`  baseline: fetch ${count} records, no mapping/store   ${(count / s).toFixed(0).padStart(6)} records/s  ${s.toFixed(1)} s`);
   return count;
 }
@@ -116,7 +124,9 @@ async function timedRun(runner: Runner, source: SourceDef, server: RemoteBenchCs
   const r = await runner.call<RunResult>('run', { source });
   const requests = (await server.stats()).requests - before;
   const c = r.counts;
-  console.log(`  ${label.padEnd(48)} ${(c.seen / r.seconds).toFixed(0).padStart(6)} records/s  ${r.seconds.toFixed(1)} s  requests ${requests}  ` +
+  const rate = c.seen / r.seconds;
+  console.log(`  ${label.padEnd(48)} ${rate.toFixed(0).padStart(6)} records/s  ${r.seconds.toFixed(1)} s  ` +
+    `(${baselineRate > 0 ? (rate / baselineRate).toFixed(2) : '?'} of the baseline)  requests ${requests}  ` +
     `seen ${c.seen} new ${c.new} changed ${c.changed} unchanged ${c.unchanged} failed ${c.failed}  ` +
     `outbox ${r.outbox}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(r.maxRss)}` +
     (r.heapAfterGc === undefined ? '' : `  heap after GC ${mb(r.heapAfterGc)}`));
