@@ -9,6 +9,8 @@ missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # wrk: the load generator of bench/csw and bench/tiles (C: JS clients would take the CPU the hub needs).
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# ss (iproute2): the tests of ACCEPT_COPIES read the listening socket's backlog; bench/tiles counts held connections.
+command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 /usr/bin/python3 -c 'import owslib' >/dev/null 2>&1 || missing+=(python3-owslib)
 /usr/bin/python3 -c 'import rdflib' >/dev/null 2>&1 || missing+=(python3-rdflib)
 # The proxy's real upstream (MapProxy) runs under gunicorn (pre-fork WSGI server; also used by bench/tiles).

@@ -18,6 +18,8 @@ export interface HubConfig {
   pgliteSharedBuffers?: number;
   /** Front processes for cached tiles (src/http/fronts.ts); 0 or absent: none. */
   frontProcesses?: number;
+  /** More descriptors of the listening socket in the hub process (src/http/accept-copies.ts); 0 or absent: none. */
+  acceptCopies?: number;
   /** How far the JavaScript heap grows past its live data between full collections (src/heap.ts); 0: V8's own rule. */
   heapGrowingPercent?: number;
   meiliUrl?: string;
@@ -37,7 +39,7 @@ export const defaultSeedsDir = fileURLToPath(new URL('../seeds/', import.meta.ur
 const envNames: Record<string, string> = {
   port: 'PORT', host: 'HOST', baseUrl: 'BASE_URL', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
   databaseReadConcurrency: 'DATABASE_READ_CONCURRENCY', pgliteSharedBuffers: 'PGLITE_SHARED_BUFFERS',
-  frontProcesses: 'FRONT_PROCESSES', heapGrowingPercent: 'HEAP_GROWING_PERCENT',
+  frontProcesses: 'FRONT_PROCESSES', acceptCopies: 'ACCEPT_COPIES', heapGrowingPercent: 'HEAP_GROWING_PERCENT',
   meiliUrl: 'MEILI_URL', meiliKey: 'MEILI_KEY', adminToken: 'ADMIN_TOKEN', logLevel: 'LOG_LEVEL', seedsDir: 'SEEDS_DIR',
   hubTitle: 'HUB_TITLE', hubOrganisation: 'HUB_ORGANISATION', hubContactEmail: 'HUB_CONTACT_EMAIL',
 };
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseReadConcurrency: integer(clean(env.DATABASE_READ_CONCURRENCY)),
     pgliteSharedBuffers: integer(clean(env.PGLITE_SHARED_BUFFERS)),
     frontProcesses: integer(clean(env.FRONT_PROCESSES)),
+    acceptCopies: integer(clean(env.ACCEPT_COPIES)),
     heapGrowingPercent: integer(clean(env.HEAP_GROWING_PERCENT)),
     meiliUrl: clean(env.MEILI_URL),
     meiliKey: clean(env.MEILI_KEY),

@@ -22,6 +22,7 @@ import { tileServices } from './proxy/services/tiles.ts';
 import { withTileFastPath } from './proxy/services/tiles-fast.ts';
 import { closeUpstreams } from './proxy/clients/upstream.ts';
 import { startFronts, type Fronts } from './http/fronts.ts';
+import { openAcceptCopies } from './http/accept-copies.ts';
 
 export interface RunningHub {
   db: Db;
@@ -108,6 +109,13 @@ export async function startHub(
     const listener = withTileFastPath(tileServices.get(app), app.callback(), metrics);
     const server = createServer(listener);
     const address = await listen(server, config.port, config.host);
+    // Without them the hub accepts one connection per pass of its event loop: a failure is logged, not fatal.
+    const copies = config.acceptCopies
+      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG).catch((err: unknown) => {
+        logger.error({ err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone');
+        return undefined;
+      })
+      : undefined;
     let fronts: Fronts | undefined;
     if (config.frontProcesses) {
       // Without them the hub answers everything itself, as it always can: a failure here is logged, not fatal.
@@ -121,7 +129,7 @@ export async function startHub(
     const any = !config.host || config.host === '0.0.0.0' || config.host === '::';
     const url = `http://${any ? '127.0.0.1' : config.host}:${address.port}`;
     if (!config.databaseUrl) setLockUrl(config.dataDir, url);
-    logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine, ...(fronts ? { frontProcesses: fronts.pids() } : {}) },
+    logger.info({ url, baseUrl: config.baseUrl, store: db.kind, search: index.engine, ...(fronts ? { frontProcesses: fronts.pids() } : {}), ...(copies ? { acceptCopies: copies.count } : {}) },
       'moisson is listening');
     // Started once the hub listens; stopped before the store closes (its running harvests are handed back).
     const scheduler: Scheduler | null = (opts.scheduler ?? schedulerEnabled()) ? createScheduler(db, { log: logger, onChanged: () => indexer.wake() }) : null;
@@ -133,6 +141,7 @@ export async function startHub(
       await indexer.stop();
       // The fronts first: what they relay meanwhile is answered by this process; their last counts come in.
       await fronts?.close();
+      await copies?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections would hold close() open until the client hangs up.
       server.closeIdleConnections();
