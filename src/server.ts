@@ -110,8 +110,9 @@ export async function startHub(
     const server = createServer(listener);
     const address = await listen(server, config.port, config.host);
     // Without them the hub accepts one connection per pass of its event loop: a failure is logged, not fatal.
+    const onCopyError = (err: Error) => logger.warn({ err }, 'a copy of the listening socket failed to accept a connection');
     const copies = config.acceptCopies
-      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG).catch((err: unknown) => {
+      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG, onCopyError).catch((err: unknown) => {
         logger.error({ err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone');
         return undefined;
       })

@@ -28,7 +28,9 @@ export interface AcceptCopies {
 }
 
 /** Opens `count` copies of `server`'s listening socket, each handing what it accepts to `server`. */
-export async function openAcceptCopies(server: Server, count: number, backlog: number): Promise<AcceptCopies> {
+export async function openAcceptCopies(
+  server: Server, count: number, backlog: number, onError: (err: Error) => void = () => {},
+): Promise<AcceptCopies> {
   const copies: NetServer[] = [];
   const close = async () => {
     await Promise.all(copies.splice(0).map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
@@ -47,7 +49,8 @@ export async function openAcceptCopies(server: Server, count: number, backlog: n
         // Listening on the copy sets the socket's backlog again: the hub's, not node's default of 511.
         net.listen(copy, backlog);
         net.on('connection', (socket: Socket) => server.emit('connection', socket));
-        net.on('error', (err) => server.emit('error', err));
+        // An accept that failed (EMFILE…): the connection is lost, not the hub (an 'error' nobody listens to throws).
+        net.on('error', onError);
         copies.push(net);
         if (copies.length === count) {
           clearTimeout(timer);
