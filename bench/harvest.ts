@@ -69,6 +69,12 @@ async function baseline(url: string): Promise<number> {
 /** What the runner reports of one harvest. */
 interface RunResult {
   seconds: number;
+  /** CPU time of the harvester process during the run, all its threads, user + system. */
+  cpuSeconds: number;
+  /** The same, of its main thread alone (Linux), which a first harvest keeps busiest. */
+  mainCpuSeconds?: number;
+  /** The main thread's garbage collections during the run: full (mark-compact) and young, and their pauses. */
+  gc: { full: number; young: number; pausedSeconds: number };
   counts: RunCounts;
   complete: boolean;
   incremental: boolean;
@@ -125,7 +131,10 @@ async function timedRun(runner: Runner, source: SourceDef, server: RemoteBenchCs
   const requests = (await server.stats()).requests - before;
   const c = r.counts;
   const rate = c.seen / r.seconds;
-  console.log(`  ${label.padEnd(48)} ${rate.toFixed(0).padStart(6)} records/s  ${r.seconds.toFixed(1)} s  ` +
+  const cpu = c.seen > 0 ? `  CPU ${r.cpuSeconds.toFixed(1)} s (${((r.cpuSeconds * 1000) / c.seen).toFixed(2)} ms/record` +
+    `${r.mainCpuSeconds === undefined ? '' : `, main thread ${r.mainCpuSeconds.toFixed(1)} s`})` +
+    `  GC ${r.gc.full} full ${r.gc.young} young, ${r.gc.pausedSeconds.toFixed(1)} s paused` : '';
+  console.log(`  ${label.padEnd(48)} ${rate.toFixed(0).padStart(6)} records/s  ${r.seconds.toFixed(1)} s${cpu}  ` +
     `(${baselineRate > 0 ? (rate / baselineRate).toFixed(2) : '?'} of the baseline)  requests ${requests}  ` +
     `seen ${c.seen} new ${c.new} changed ${c.changed} unchanged ${c.unchanged} failed ${c.failed}  ` +
     `outbox ${r.outbox}  ${r.complete ? 'complete' : r.incremental ? 'incremental' : 'incomplete'}  peak RSS ${mb(r.maxRss)}` +

@@ -5,8 +5,10 @@
 // IPC, one request at a time: { id, op, ... } -> { id, ok: true, result } | { id, ok: false, error }
 //   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, heapGrowingPercent, glibcTunables }
 //   put   { source }   registers the source (SourceDef)        -> null
-//   run   { source }   one harvest                             -> { seconds, counts, complete, incremental, outbox, maxRss, heapAfterGc }
+//   run   { source }   one harvest                             -> { seconds, cpuSeconds, mainCpuSeconds, gc, counts, complete, incremental, outbox, maxRss, heapAfterGc }
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
+import { readFileSync } from 'node:fs';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runsFromDist } from '../../scripts/sources.mjs';
@@ -21,6 +23,44 @@ const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outbo
   load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
   load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'), load('src/config.ts'),
 ]);
+
+/**
+ * CPU seconds of this process's main thread (user + system), from Linux's /proc (the main thread's task id is the
+ * process id); undefined elsewhere. Node 20 has no per-thread CPU clock of its own.
+ */
+function mainThreadCpu() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields 14 and 15 (utime, stime), counted after the command name, which may hold spaces, in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** Linux's USER_HZ: /proc counts CPU time in 1/100 s on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The main thread's garbage collections, counted by kind, and the time they paused it (node's 'gc' performance
+ * entries). Far steadier from run to run than seconds on a shared machine: what a change to the harvest's
+ * allocations did shows here first.
+ */
+const gcSeen = { full: 0, young: 0, pausedMs: 0 };
+const gcObserver = new PerformanceObserver((list) => countGc(list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
+function countGc(entries) {
+  for (const e of entries) {
+    const kind = e.detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcSeen.full++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcSeen.young++;
+    gcSeen.pausedMs += e.duration;
+  }
+}
+function gcSince(before) {
+  countGc(gcObserver.takeRecords());
+  return { full: gcSeen.full - before.full, young: gcSeen.young - before.young, pausedSeconds: (gcSeen.pausedMs - before.pausedMs) / 1000 };
+}
 
 let db;
 const ops = {
@@ -38,8 +78,18 @@ const ops = {
   },
   async run({ source }) {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const mainBefore = mainThreadCpu();
+    countGc(gcObserver.takeRecords());
+    const gcBefore = { ...gcSeen };
     const r = await runHarvest(db, source);
     const seconds = (performance.now() - started) / 1000;
+    // CPU time of the whole process (every thread: the store's, V8's garbage collection threads), user + system.
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const mainAfter = mainThreadCpu();
+    const mainCpuSeconds = mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore;
+    const gc = gcSince(gcBefore);
     // With node --expose-gc (EXPOSE_GC=1 in the bench): the heap still in use once the run is over.
     let heapAfterGc;
     if (globalThis.gc) {
@@ -47,7 +97,7 @@ const ops = {
       heapAfterGc = process.memoryUsage().heapUsed;
     }
     return {
-      seconds, counts: r.counts, complete: r.complete, incremental: r.incremental,
+      seconds, cpuSeconds, mainCpuSeconds, gc, counts: r.counts, complete: r.complete, incremental: r.incremental,
       outbox: await outboxLag(db), maxRss: process.resourceUsage().maxRSS * 1024, heapAfterGc,
     };
   },
