@@ -23,6 +23,7 @@ import { withTileFastPath } from './proxy/services/tiles-fast.ts';
 import { closeUpstreams } from './proxy/clients/upstream.ts';
 import { startFronts, type Fronts } from './http/fronts.ts';
 import { openAcceptCopies } from './http/accept-copies.ts';
+import { listenSafely } from './http/listen.ts';
 
 export interface RunningHub {
   db: Db;
@@ -64,11 +65,23 @@ export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Lo
  */
 const BACKLOG = 4096;
 
-function listen(server: Server, port: number, host?: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host, backlog: BACKLOG }, () => resolve(server.address() as AddressInfo));
-  });
+/**
+ * What the hub does with a failed accept (EMFILE…): an error line, at most one a second (the same failure repeats
+ * for every connection while descriptors are short), with the number of failures not logged since the last one.
+ */
+function acceptErrorLog(logger: Logger): (err: Error) => void {
+  let last = 0;
+  let unlogged = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 1000) {
+      unlogged++;
+      return;
+    }
+    logger.error({ err, unlogged }, 'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
+    last = now;
+    unlogged = 0;
+  };
 }
 
 /**
@@ -108,7 +121,7 @@ export async function startHub(
     // Hot tiles are answered before koa (same admission, usage and metrics): src/proxy/services/tiles-fast.ts.
     const listener = withTileFastPath(tileServices.get(app), app.callback(), metrics);
     const server = createServer(listener);
-    const address = await listen(server, config.port, config.host);
+    const address = await listenSafely(server, { port: config.port, host: config.host, backlog: BACKLOG }, acceptErrorLog(logger));
     // Without them the hub accepts one connection per pass of its event loop: a failure is logged, not fatal.
     const onCopyError = (err: Error) => logger.warn({ err }, 'a copy of the listening socket failed to accept a connection');
     const copies = config.acceptCopies

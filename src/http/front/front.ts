@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { catalogue } from '../../errors.ts';
 import { bucketOf, LabelTree, statusLabel } from '../label-tree.ts';
+import { listenSafely } from '../listen.ts';
 import { hasCredentials, hotHeaders, notModifiedSince, TILE_URL } from '../../proxy/services/tile-url.ts';
 import type { FrontInit, FrontStats, FromFront, ToFront } from './protocol.ts';
 
@@ -300,13 +301,8 @@ export async function startFront(init: FrontInit, listenOn: NetServer, send: (m:
   const server = http.createServer(onRequest);
   // Like the hub's: thousands of tile clients may connect at once.
   server.maxConnections = Number.POSITIVE_INFINITY;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listenOn, init.backlog, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenSafely(server, { handle: listenOn, backlog: init.backlog }, (err) =>
+    warn(`a front process could not accept a connection (out of file descriptors? see LimitNOFILE / ulimit -n): ${err.message}`));
   const report = () => {
     const stats = tally.take();
     if (stats) send(stats);
