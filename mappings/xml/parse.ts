@@ -162,7 +162,9 @@ function syntaxError(e: Error, line: number, column: number): XmlError {
 function toElement(tag: SaxesTagNS, parent: XmlElement | null, line: number): XmlElement {
   const attributes: XmlAttribute[] = [];
   let declarations: Record<string, string> | null = null;
-  for (const a of Object.values(tag.attributes)) {
+  // for…in rather than Object.values: no array per element (saxes' attributes object has no prototype).
+  for (const name in tag.attributes) {
+    const a = tag.attributes[name];
     if (a.uri === XMLNS_URI || a.name === 'xmlns') {
       declarations ??= {};
       declarations[a.name === 'xmlns' ? '' : a.local] = a.value;

@@ -203,6 +203,31 @@ describe('select / locate', () => {
     );
   });
 
+  it('first gives what select gives first, for every path of up to three steps in a real record', () => {
+    // Every (namespace, local name) step that occurs in the record, plus wildcards and a step that matches nothing.
+    const steps = new Map<string, readonly [string, string]>();
+    const collect = (el: XmlElement): void => {
+      steps.set(`${el.uri} ${el.local}`, [el.uri, el.local]);
+      elements(el).forEach(collect);
+    };
+    collect(records[0]);
+    const pool = [...steps.values(), ['*', '*'] as const, [GMD, '*'] as const, [GMD, 'nothingOfThatName'] as const];
+    let paths = 0;
+    let found = 0;
+    const check = (prefix: (readonly [string, string])[], depth: number): void => {
+      const all = select(records[0], ...prefix);
+      expect(first(records[0], ...prefix)).toBe(all[0]);
+      paths++;
+      if (all.length > 0) found++;
+      if (depth === 3 || all.length === 0) return;
+      for (const step of pool) check([...prefix, step], depth + 1);
+    };
+    for (const step of pool) check([step], 1);
+    expect(paths).toBeGreaterThan(1000);
+    expect(found).toBeGreaterThan(50);
+    expect(first(undefined, [GMD, 'contact'])).toBeUndefined();
+  });
+
   it('builds an XPath-like location with canonical prefixes and positions among same-named siblings', () => {
     const extents = select(records[0], [GMD, 'identificationInfo'], [GMD, 'MD_DataIdentification'], [GMD, 'extent']);
     expect(locate(records[1])).toBe('/csw:GetRecordsResponse/csw:SearchResults/gmd:MD_Metadata[2]');
