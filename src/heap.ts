@@ -7,7 +7,7 @@
  * (bench/harvest, N=10000). `--heap-growing-percent` fixes that factor; V8 reads it at every collection, so it
  * can be set once the process runs, here rather than on node's command line (which `npm start`, `npx moisson`
  * and a service manager would each have to repeat). 100 % (the heap may double): on a 2-core machine a first
- * harvest's peak 368–370 MB against 472–496 with V8's rule, and 20–30 % faster than at 30 %, the default before
+ * harvest's peak 356–388 MB against 472–496 with V8's rule, and 20–30 % faster than at 30 %, the default before
  * (341–353 MB; a full collection every ~120 ms, whose marking kept V8's background threads as busy as the main
  * thread) (README, Benchmarks). 0 leaves V8's own rule.
  */

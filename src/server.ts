@@ -4,7 +4,6 @@
  * outbox into the configured search index (src/search/) in the background.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HubConfig } from './config.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -24,6 +23,7 @@ import { closeUpstreams } from './proxy/clients/upstream.ts';
 import { startFronts, type Fronts } from './http/fronts.ts';
 import { openAcceptCopies } from './http/accept-copies.ts';
 import { listenSafely } from './http/listen.ts';
+import { throttledWarn } from './logger.ts';
 
 export interface RunningHub {
   db: Db;
@@ -66,25 +66,6 @@ export async function importAndHarvestSeeds(db: Db, seedsDir: string, logger: Lo
 const BACKLOG = 4096;
 
 /**
- * What the hub does with a failed accept (EMFILE…): an error line, at most one a second (the same failure repeats
- * for every connection while descriptors are short), with the number of failures not logged since the last one.
- */
-function acceptErrorLog(logger: Logger): (err: Error) => void {
-  let last = 0;
-  let unlogged = 0;
-  return (err) => {
-    const now = Date.now();
-    if (now - last < 1000) {
-      unlogged++;
-      return;
-    }
-    logger.error({ err, unlogged }, 'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
-    last = now;
-    unlogged = 0;
-  };
-}
-
-/**
  * Opens the configured search index and its indexer. An engine that cannot be initialised now (Meilisearch
  * still starting) does not stop the hub: the indexer retries, and /readyz shows the error meanwhile.
  */
@@ -121,11 +102,15 @@ export async function startHub(
     // Hot tiles are answered before koa (same admission, usage and metrics): src/proxy/services/tiles-fast.ts.
     const listener = withTileFastPath(tileServices.get(app), app.callback(), metrics);
     const server = createServer(listener);
-    const address = await listenSafely(server, { port: config.port, host: config.host, backlog: BACKLOG }, acceptErrorLog(logger));
+    // A failed accept (EMFILE…), on the socket or on a copy of it: one line a second per error code, with how many
+    // were left out (the same failure repeats for every connection while descriptors are short); never fatal.
+    const warn = throttledWarn(logger, 1000);
+    const onAcceptError = (err: Error) => warn((err as NodeJS.ErrnoException).code ?? err.message, { err },
+      'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
+    const address = await listenSafely(server, { port: config.port, host: config.host, backlog: BACKLOG }, onAcceptError);
     // Without them the hub accepts one connection per pass of its event loop: a failure is logged, not fatal.
-    const onCopyError = (err: Error) => logger.warn({ err }, 'a copy of the listening socket failed to accept a connection');
     const copies = config.acceptCopies
-      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG, onCopyError).catch((err: unknown) => {
+      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG, onAcceptError).catch((err: unknown) => {
         logger.error({ err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone');
         return undefined;
       })
