@@ -10,12 +10,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAPPING_VERSION, mapDocument } from '../../mappings/index.ts';
 import { MappingError, type MappingIssue, type MappingResult, type MdRecord, type RawDocument } from '../../mappings/types.ts';
 import { validate } from '../schemas.ts';
+import { recordText, type RecordText } from '../store/record-text.ts';
 import type { RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 
 export interface PreparedDocument {
   nativeId: string;
-  record: MdRecord;
+  record: RecordText;
   contentHash: string;
   /** Warnings (and non-fatal errors) the mapping reported; the record is still stored. */
   lines: RunIssueRow[];
@@ -41,13 +42,16 @@ export type SourceRef = Pick<SourceDef, 'id' | 'url'>;
  * in order, by settleMapped, after the duplicate check.
  */
 export type Mapped =
-  | { ok: true; nativeId: string; record: MdRecord; lines: RunIssueRow[]; problems: RunIssueRow[] }
+  | { ok: true; nativeId: string; record: RecordText; lines: RunIssueRow[]; problems: RunIssueRow[] }
   | { ok: false; lines: RunIssueRow[] };
 
-/** Maps one document and checks the record against the record schema; every problem is a line, nothing throws. */
+/**
+ * Maps one document and checks the record against the record schema; every problem is a line, nothing throws.
+ * The record comes out as its JSON text (RecordText): from here to its write it is one string, not a graph.
+ */
 export function mapForStore(raw: RawDocument, source: SourceRef): Mapped {
   const mapped = tryMap(raw);
-  if (Array.isArray(mapped)) return { ok: false, lines: mapped };
+  if (Array.isArray(mapped)) return { ok: false, lines: ownStrings(mapped) };
   const record = mapped.record;
   const nativeId = raw.nativeId ?? record.identifier ?? relativeUrl(source.url, raw.url);
   const line = (severity: RunIssueRow['severity'], path: string, message: string): RunIssueRow =>
@@ -55,7 +59,17 @@ export function mapForStore(raw: RawDocument, source: SourceRef): Mapped {
   record.provenance = { sourceId: source.id, nativeId, harvestedAt: raw.fetchedAt, mediaType: raw.mediaType, url: raw.url };
   const lines = mapped.issues.map((i: MappingIssue) => line(i.severity, i.path, i.message));
   const problems = validate('record', record).map((p) => line('error', p.path, `record does not match the record schema: ${p.message}`));
-  return { ok: true, nativeId, record, lines, problems };
+  return { ok: true, ...ownStrings({ nativeId, lines, problems }), record: recordText(record) };
+}
+
+/**
+ * A copy of JSON data whose strings are all new. A string read from a tree or a page is a slice of the text it
+ * was parsed from, and V8 keeps that whole text alive for its smallest slice: a record's native id or a line
+ * quoting a value, kept until the record's write, kept the page's text with it (megabytes, copied by every young
+ * collection, then promoted).
+ */
+export function ownStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**

@@ -25,7 +25,7 @@ const ranksBefore = '(o.priority, o.md, r.first_seen, r.id) > (r.priority, r.md,
  * Replaces a record's identity keys; called inside the transaction that writes the record
  * (src/store/records.ts), so the keys never disagree with the stored record. `isNew` skips the delete.
  */
-export async function writeIdentity(db: Db, recordId: string, record: MdRecord, isNew: boolean): Promise<void> {
+export async function writeIdentity(db: Db, recordId: string, record: Pick<MdRecord, 'resourceIdentifiers'>, isNew: boolean): Promise<void> {
   const keys = identityKeys(record);
   if (!isNew) {
     await db.query('DELETE FROM record_identity WHERE record_id = $1 AND NOT (key = ANY($2::text[]))', [recordId, keys]);

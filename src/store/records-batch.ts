@@ -8,6 +8,7 @@
 import { identityKeys } from '../harvest/identity.ts';
 import type { Db } from './db.ts';
 import { queueOutbox } from './outbox.ts';
+import { recordJson } from './record-text.ts';
 import { recordId, upsertRecordIn, type UpsertInput, type UpsertOutcome } from './records.ts';
 
 interface Planned {
@@ -38,7 +39,7 @@ const ROWS_PER_STATEMENT = 1000;
 function rowParams(p: Planned): unknown[] {
   const r = p.input.record;
   return [p.id, p.input.sourceId, p.input.nativeId, r.identifier ?? null, r.hierarchyLevel ?? null, r.title ?? null,
-    JSON.stringify(r), p.input.original, p.input.mediaType, p.input.contentHash];
+    recordJson(r), p.input.original, p.input.mediaType, p.input.contentHash];
 }
 
 /** `($2, …, $11, $1, $1, $1)` for row i: its own cells, then the shared timestamp ($1) three times. */

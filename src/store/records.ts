@@ -8,6 +8,7 @@ import type { MdRecord } from '../../mappings/types.ts';
 import type { Db } from './db.ts';
 import { writeIdentity } from './identity.ts';
 import { queueOutbox } from './outbox.ts';
+import { recordJson, type RecordText } from './record-text.ts';
 
 /**
  * The record's id in the hub: a UUID with the name-based (v5) layout over sha1(sourceId + "\n" + nativeId),
@@ -24,7 +25,7 @@ export function recordId(sourceId: string, nativeId: string): string {
 export interface UpsertInput {
   sourceId: string;
   nativeId: string;
-  record: MdRecord;
+  record: MdRecord | RecordText;
   original: Buffer;
   mediaType: string;
   contentHash: string;
@@ -62,7 +63,7 @@ async function selectState(db: Db, id: string, forUpdate: boolean): Promise<Reco
 function recordParams(id: string, input: UpsertInput, at: Date): unknown[] {
   const r = input.record;
   return [id, input.sourceId, input.nativeId, r.identifier ?? null, r.hierarchyLevel ?? null, r.title ?? null,
-    JSON.stringify(r), input.original, input.mediaType, input.contentHash, at];
+    recordJson(r), input.original, input.mediaType, input.contentHash, at];
 }
 
 /** Inserts a new record; false when a concurrent upsert inserted it first. */

@@ -4,8 +4,10 @@ import {
   getHistory, getOriginal, getPreviousVersions, getRecord, listRecords, purgeWithdrawn, recordId, scanRecords,
   storedHashes, touchRecords, upsertRecord, withdrawUnseen,
 } from '../../src/store/records.ts';
+import { upsertRecords } from '../../src/store/records-batch.ts';
+import { recordText } from '../../src/store/record-text.ts';
 import { backends, useStore } from '../helpers/db.ts';
-import { addSource, counts, input } from './sample.ts';
+import { addSource, counts, input, sampleRecord } from './sample.ts';
 
 describe('recordId', () => {
   it('is a deterministic UUID with the name-based v5 layout', () => {
@@ -44,6 +46,25 @@ describe.each(backends)('records on $name', (backend) => {
       const { id } = await upsertRecord(store.db, input('s1', 'n1', '<a/>'));
       const r = await store.db.query('SELECT identifier, hierarchy_level, title FROM records WHERE id = $1', [id]);
       expect(r.rows[0]).toEqual({ identifier: 'n1', hierarchy_level: 'dataset', title: 'Record n1' });
+    });
+
+    it('stores a record given as its JSON text (RecordText, as a harvest gives it) as it stores the record', async () => {
+      await addSource(store.db, 's1');
+      const record = sampleRecord({ identifier: 'n1', title: 'Record n1', resourceIdentifiers: [{ code: 'FR-1', codeSpace: 'https://example.org/' }] });
+      await upsertRecord(store.db, { ...input('s1', 'n1', '<a/>'), record });
+      await upsertRecord(store.db, { ...input('s1', 'n2', '<b/>'), record: recordText({ ...record, identifier: 'n2' }) });
+      const batched = { ...input('s1', 'n3', '<c/>'), record: recordText({ ...record, identifier: 'n3' }) };
+      await upsertRecords(store.db, [batched]);
+      const r = await store.db.query<{ native_id: string; identifier: string; hierarchy_level: string; title: string; record: { identifier: string } }>(
+        'SELECT native_id, identifier, hierarchy_level, title, record FROM records ORDER BY native_id',
+      );
+      expect(r.rows.map((row) => row.identifier)).toEqual(['n1', 'n2', 'n3']);
+      for (const row of r.rows) {
+        expect({ ...row.record, identifier: 'n1' }).toEqual(JSON.parse(JSON.stringify(record)));
+        expect([row.hierarchy_level, row.title]).toEqual([record.hierarchyLevel, record.title]);
+      }
+      const keys = await store.db.query<{ n: number }>('SELECT count(DISTINCT record_id)::int AS n FROM record_identity');
+      expect(keys.rows[0].n).toBe(3);
     });
 
     it('writes nothing at all when the content hash is unchanged', async () => {

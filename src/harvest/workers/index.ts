@@ -56,7 +56,7 @@ export function harvestWorkers(env: NodeJS.ProcessEnv = process.env): number {
 const inThread: DocumentMapper = {
   place: 'thread',
   window: 1,
-  map: async (raw, source) => detached(mapForStore(raw, source)),
+  map: async (raw, source) => mapForStore(raw, source),
   start: () => undefined,
   workers: (source) => ({ cswGetRecords: async (body, at) => cswPageInThread(body, at, source) }),
 };
@@ -68,29 +68,7 @@ const inThread: DocumentMapper = {
  */
 async function cswPageInThread(body: Buffer, at: PageAt, source: SourceRef): Promise<RecordsPage | undefined> {
   // In turns: this thread answers HTTP too (a hub harvests while it serves).
-  const page = await splitGetRecordsInTurns(decodedPieces(body), mappedAsRead(at, source));
-  for (const r of page?.records ?? []) {
-    // The page's namespace URI and identifier strings are slices of the page's text too.
-    Object.assign(r, ownStrings({ uri: r.uri, local: r.local, ...(r.id === undefined ? {} : { id: r.id }) }));
-    if (r.prepared) detached(r.prepared as Mapped);
-  }
-  return page;
-}
-
-/**
- * The mapped record with strings of its own. Strings read from a tree are slices of the text the tree was parsed
- * from, and V8 keeps that whole text alive for the smallest slice: a record mapped from a page's tree held the
- * page (megabytes) until its write, and a run's waiting records held several pages. A record mapped in a worker
- * thread crosses by structured cloning, which copies its strings: it needs nothing of this.
- */
-function detached(mapped: Mapped): Mapped {
-  if (mapped.ok) mapped.record = ownStrings(mapped.record);
-  return mapped;
-}
-
-/** A copy of JSON data whose strings are all new: none is a slice of a larger text. */
-function ownStrings<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return splitGetRecordsInTurns(decodedPieces(body), mappedAsRead(at, source));
 }
 
 /**

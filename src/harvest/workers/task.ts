@@ -6,7 +6,7 @@ import { decodedPieces, recordDocument } from '../../../harvesters/csw/responses
 import { splitGetRecords, type RecordsPage, type SplitOptions } from '../../../harvesters/csw/split.ts';
 import type { PageAt } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
-import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
+import { mapForStore, ownStrings, type Mapped, type SourceRef } from '../prepare.ts';
 
 /** A document as sent to a worker: everything but the harvester's tree, which stays in the main thread. */
 export type WireDocument = Omit<RawDocument, 'parsed' | 'prepared' | 'bytes'> & { bytes: Uint8Array };
@@ -50,7 +50,9 @@ export function mappedAsRead(at: PageAt, source: SourceRef): SplitOptions {
     onRecord: (r, i) => {
       const doc = recordDocument(r, r.id, at.requestUrl, at.fetchedAt, at.start + i);
       const prepared = mapForStore(doc, source);
-      return { uri: r.uri, local: r.local, xml: '', bytes: doc.bytes, prepared, ...(r.id === undefined ? {} : { id: r.id }) };
+      // Strings of their own (ownStrings): slices of the page's text would keep it alive until the page ends.
+      const names = ownStrings({ uri: r.uri, local: r.local, ...(r.id === undefined ? {} : { id: r.id }) });
+      return { ...names, xml: '', bytes: doc.bytes, prepared };
     },
   };
 }
