@@ -120,7 +120,8 @@ interface OpenRecord {
   reader: IdReader;
 }
 
-class PageSplitter {
+/** The streaming pass (splitGetRecords); exported for its tests. */
+export class PageSplitter {
   private readonly parser = new SaxesParser({ xmlns: true, position: false });
   private depth = 0;
   /** Bindings declared by the record's ancestors, the nearest winning. */
@@ -137,7 +138,7 @@ class PageSplitter {
   private readonly text = new TextWindow();
 
   constructor(
-    private readonly trees: boolean,
+    private readonly trees = false,
     private readonly onRecord?: SplitOptions['onRecord'],
   ) {
     const p = this.parser;
@@ -165,6 +166,11 @@ class PageSplitter {
     // Between records, what was read is needed no more, but from the last '<' on: it may be a record's start
     // tag, not read to its end yet, whose offset openRecord looks for.
     if (!this.record) this.text.release(Math.max(0, this.text.lastIndexOf('<', this.parser.position - 1)));
+  }
+
+  /** Characters of the page's text held now (TextWindow.held). */
+  get heldText(): number {
+    return this.text.held;
   }
 
   /** The page, once its text is all read; undefined when it held no csw:SearchResults. */
@@ -261,6 +267,10 @@ class PageSplitter {
     if (id !== undefined) record.id = id;
     this.page.records.push(this.onRecord ? this.onRecord(record, this.page.records.length) : record);
     this.record = undefined;
+    // The text before the record's end is needed no more. feed() only lets go of it when a piece ends between
+    // records, which pieces of about a record's size almost never do: the window held the whole page until its
+    // end, long enough for every piece to be promoted to the old generation.
+    this.text.release(end);
   }
 
   /**

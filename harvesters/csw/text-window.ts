@@ -10,6 +10,11 @@ export class TextWindow {
   private readonly starts: number[] = [];
   private end = 0;
 
+  /** Characters held: from the first piece kept to the end of the last one appended. */
+  get held(): number {
+    return this.end - (this.starts[0] ?? this.end);
+  }
+
   append(piece: string): void {
     this.pieces.push(piece);
     this.starts.push(this.end);

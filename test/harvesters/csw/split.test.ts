@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseGetRecords, readGetRecords, readXml, recordDocument, type GetRecordsPage } from '../../../harvesters/csw/responses.ts';
-import { splitGetRecords, XML_DECLARATION, type PageRecord } from '../../../harvesters/csw/split.ts';
+import { PageSplitter, splitGetRecords, XML_DECLARATION, type PageRecord } from '../../../harvesters/csw/split.ts';
 import type { FetchResponse } from '../../../harvesters/http.ts';
 import { mapDocument } from '../../../mappings/index.ts';
 import { decodeXml, decodeXmlPieces, elements, first, inScopeNamespaces, parseXml, type XmlElement } from '../../../mappings/xml/index.ts';
@@ -154,6 +154,30 @@ describe('splitGetRecords on synthetic pages', () => {
     const docs = (await readGetRecords(answer(latin1), URL)).records.map(doc);
     expect(docs.map((d) => mapDocument(d).record.title)).toEqual(['Forêt domaniale', 'Deuxième']);
     expect(docs[1].bytes.toString('utf8')).toContain('<gco:CharacterString>Deuxième</gco:CharacterString>');
+  });
+
+  it('lets go of the text of each record read, with or without trees, whatever the size of the pieces', () => {
+    const records = Array.from({ length: 200 }, (_, i) => isoRecord(`r-${i}`, `Titre ${i} ${'é'.repeat(2000)}`)).join('\n');
+    const page = isoPage(records);
+    const recordLength = isoRecord('r-000', `Titre 000 ${'é'.repeat(2000)}`).length;
+    for (const trees of [false, true]) {
+      for (const pieceLength of [1000, recordLength, 3 * recordLength]) {
+        let most = 0;
+        let seen = 0;
+        const splitter = new PageSplitter(trees, (r) => {
+          seen++;
+          return { uri: r.uri, local: r.local, xml: '' };
+        });
+        for (let at = 0; at < page.length; at += pieceLength) {
+          splitter.feed(page.slice(at, at + pieceLength));
+          most = Math.max(most, splitter.heldText);
+        }
+        expect(splitter.end()?.records).toHaveLength(200);
+        expect(seen).toBe(200);
+        // The record being read and the pieces it spans; the window held the whole page before (~400 records' worth).
+        expect(most, `trees ${trees}, pieces of ${pieceLength}`).toBeLessThanOrEqual(2 * (recordLength + pieceLength));
+      }
+    }
   });
 
   it('keeps comments, CDATA, character references and a ">" in attribute values verbatim', () => {
