@@ -6,6 +6,8 @@
  *                                          CHANGED=… records revised upstream before the last run, default N/100;
  *                                          EXPOSE_GC=1 for the heap left after each run; RUNNER_NODE_OPTIONS=… for
  *                                          node's options in the harvester process, such as --cpu-prof;
+ *                                          HEAP_SAMPLES=file.heapprofile for the first harvest's promoted allocations
+ *                                          (HEAP_SAMPLES_KIND=all: every allocation), see harvest-runner.mjs;
  *                                          PGLITE_SHARED_BUFFERS=… MB and HEAP_GROWING_PERCENT=…, as for the hub)
  *
  * A local CSW server (bench/lib/csw-server.ts) pages through N ISO 19139 records cloned from the real fixture
@@ -147,10 +149,11 @@ async function benchStore(name: string, options: StoreOptions): Promise<void> {
   try {
     const runner = await startRunner();
     try {
-      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number; glibcTunables?: string }>('open', { options });
+      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number; pretenuring: boolean; glibcTunables?: string }>('open', { options });
       console.log(`  harvester: ${opened.code === 'dist' ? 'dist/ (built, as `moisson` runs it)' : 'the sources through tsx (dist/ is not current: npm run build)'}, ` +
         `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS), ` +
         `heap growing ${opened.heapGrowingPercent ? `${opened.heapGrowingPercent} %` : 'as V8 decides'} (HEAP_GROWING_PERCENT), ` +
+        `pretenuring ${opened.pretenuring ? 'on (node\'s command line)' : 'off'}, ` +
         `GLIBC_TUNABLES=${opened.glibcTunables || '(none)'}`);
       try {
         await harvests(runner, server);

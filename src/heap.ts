@@ -26,3 +26,24 @@ export function applyHeapGrowing(percent = DEFAULT_HEAP_GROWING_PERCENT): number
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   return percent;
 }
+
+/**
+ * Turns V8's allocation-site pretenuring off for this process (every thread: V8's flags are the process's),
+ * unless node's command line says `--allocation-site-pretenuring` or `--no-allocation-site-pretenuring` itself;
+ * returns whether it did.
+ *
+ * V8 counts, per allocation site (an object or array literal in the code), how many of its objects survive a
+ * young collection, and past 85 % allocates that site's objects straight in the old generation from then on,
+ * where only a full collection frees them. In a harvest the sites that build a record's element tree (saxes' tags,
+ * the tree's elements and their arrays) look long-lived whenever a young collection falls while a page's records
+ * are read, and V8 tenured hundreds of sites per first harvest (`--trace-pretenuring-statistics`): depending on
+ * which ones, from one run to the next, the same harvest ran ~37 or ~70 full collections and paused 1.4–2.0 or
+ * 3.7–4.8 s. Off: 36–38 in every run, and 690–804 records/s against 439–645 at the same commit (bench/harvest,
+ * N=10000, PGlite, alternated; README, Benchmarks). The hub's long-lived data (caches, the catalogue's pieces)
+ * only takes one more young collection to reach the old generation.
+ */
+export function stopPretenuring(): boolean {
+  if (process.execArgv.some((a) => /^--(no-)?allocation[-_]site[-_]pretenuring\b/.test(a))) return false;
+  v8.setFlagsFromString('--no-allocation-site-pretenuring');
+  return true;
+}

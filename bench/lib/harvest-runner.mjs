@@ -7,7 +7,7 @@
 //   put   { source }   registers the source (SourceDef)        -> null
 //   run   { source }   one harvest                             -> { seconds, cpuSeconds, mainCpuSeconds, gc, counts, complete, incremental, outbox, maxRss, heapAfterGc }
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,7 +19,7 @@ if (!built) (await import('tsx/esm/api')).register();
 /** A module of the hub by its source path, from dist/ or from the sources. */
 const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
 
-const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing }, { loadConfig }] = await Promise.all([
+const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing, stopPretenuring }, { loadConfig }] = await Promise.all([
   load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
   load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'), load('src/config.ts'),
 ]);
@@ -62,15 +62,46 @@ function gcSince(before) {
   return { full: gcSeen.full - before.full, young: gcSeen.young - before.young, pausedSeconds: (gcSeen.pausedMs - before.pausedMs) / 1000 };
 }
 
+/**
+ * HEAP_SAMPLES=file.heapprofile: the first harvest's allocations sampled by V8 (every 8 KB on average), by call
+ * stack, written where Chrome's DevTools (Memory tab) or speedscope open them. HEAP_SAMPLES_KIND=promoted (the
+ * default) keeps only objects that outlived a young collection: what the young generation copied and promoted, and
+ * full collections then marked, the costliest part of a first harvest's memory work (split.ts's text window held
+ * whole pages this way); HEAP_SAMPLES_KIND=all keeps every allocation.
+ */
+let heapSampled = false;
+async function startHeapSampling() {
+  const file = process.env.HEAP_SAMPLES;
+  if (!file || heapSampled) return undefined;
+  heapSampled = true;
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 8192, includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.HEAP_SAMPLES_KIND === 'all',
+  });
+  return {
+    async stop() {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 let db;
 const ops = {
   async open({ options }) {
-    // As `moisson` does (src/cli.ts): the configuration read and checked from the environment, HEAP_GROWING_PERCENT
-    // applied before anything else, the embedded store's shared buffers (PGLITE_SHARED_BUFFERS) given to the store.
+    // As `moisson` does (src/cli.ts): V8's pretenuring off and HEAP_GROWING_PERCENT applied before anything else,
+    // the configuration read and checked from the environment, the embedded store's shared buffers
+    // (PGLITE_SHARED_BUFFERS) given to the store.
+    const pretenuring = !stopPretenuring();
     const config = loadConfig();
     const heapGrowingPercent = applyHeapGrowing(config.heapGrowingPercent);
     db = await openStore(config.pgliteSharedBuffers ? { ...options, pgliteSharedBuffersMb: config.pgliteSharedBuffers } : options);
-    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent, glibcTunables: process.env.GLIBC_TUNABLES };
+    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent, pretenuring, glibcTunables: process.env.GLIBC_TUNABLES };
   },
   async put({ source }) {
     await putSource(db, source);
@@ -82,7 +113,9 @@ const ops = {
     const mainBefore = mainThreadCpu();
     countGc(gcObserver.takeRecords());
     const gcBefore = { ...gcSeen };
+    const sampling = await startHeapSampling();
     const r = await runHarvest(db, source);
+    await sampling?.stop();
     const seconds = (performance.now() - started) / 1000;
     // CPU time of the whole process (every thread: the store's, V8's garbage collection threads), user + system.
     const cpu = process.cpuUsage(cpuBefore);
