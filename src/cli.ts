@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, ConfigError, type HubConfig } from './config.ts';
-import { applyHeapGrowing, stopPretenuring } from './heap.ts';
+import { applyHeapGrowing, heapSettings, stopPretenuring } from './heap.ts';
 import { createLogger } from './logger.ts';
 import { HubError } from './errors.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -217,7 +217,8 @@ function serverCommands(program: Command): void {
     const config: HubConfig = loadConfig();
     const seeds = loadSeedSources(config.seedsDir);
     out(`Configuration OK (store: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}).`);
-    out(`Seeds OK: ${seeds.length} sources in ${config.seedsDir}sources.json (${seeds.filter((s) => s.enabled).length} enabled).`);
+    out(`Memory: ${heapSettings()}.`);
+    out(`Seeds OK: ${seeds.length} sources in ${path.join(config.seedsDir, 'sources.json')} (${seeds.filter((s) => s.enabled).length} enabled).`);
     const servicesFile = path.join(config.seedsDir, 'services.json');
     if (!existsSync(servicesFile)) out(`No ${servicesFile}: no seeded services.`);
     else {

@@ -15,16 +15,34 @@ import v8 from 'node:v8';
 
 export const DEFAULT_HEAP_GROWING_PERCENT = 100;
 
-/** Whether node's command line gave the option (NODE_OPTIONS may not): it wins over the configuration. */
-function givenToNode(): boolean {
-  return process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a));
+const GROWING_OPTION = /^--heap[-_]growing[-_]percent\b/;
+const PRETENURING_OPTION = /^--(no-)?allocation[-_]site[-_]pretenuring\b/;
+
+/** Node's command-line option matching `option`, if given (NODE_OPTIONS may not give these): it wins. */
+function givenToNode(option: RegExp): string | undefined {
+  return process.execArgv.find((a) => option.test(a));
 }
+
+/** What this process set (applyHeapGrowing, stopPretenuring), for heapSettings. */
+const applied = { growing: 0, pretenuringOff: false };
 
 /** Applies HEAP_GROWING_PERCENT to this process; returns the percent it set (0: none, V8 or node's own option rules). */
 export function applyHeapGrowing(percent = DEFAULT_HEAP_GROWING_PERCENT): number {
-  if (givenToNode() || percent <= 0) return 0;
+  if (givenToNode(GROWING_OPTION) || percent <= 0) return 0;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+  applied.growing = percent;
   return percent;
+}
+
+/** The heap settings in force in this process and who chose them, in a line (`moisson check` prints it). */
+export function heapSettings(): string {
+  const growingOption = givenToNode(GROWING_OPTION);
+  const growing = growingOption ? `${growingOption} (node's command line)`
+    : applied.growing > 0 ? `heap growing ${applied.growing} % (HEAP_GROWING_PERCENT)` : 'heap growing as V8 decides (HEAP_GROWING_PERCENT=0)';
+  const pretenuringOption = givenToNode(PRETENURING_OPTION);
+  const pretenuring = pretenuringOption ? `${pretenuringOption} (node's command line)`
+    : applied.pretenuringOff ? 'pretenuring off' : 'pretenuring on (V8\'s default)';
+  return `${growing}, ${pretenuring}`;
 }
 
 /**
@@ -43,7 +61,8 @@ export function applyHeapGrowing(percent = DEFAULT_HEAP_GROWING_PERCENT): number
  * only takes one more young collection to reach the old generation.
  */
 export function stopPretenuring(): boolean {
-  if (process.execArgv.some((a) => /^--(no-)?allocation[-_]site[-_]pretenuring\b/.test(a))) return false;
+  if (givenToNode(PRETENURING_OPTION)) return false;
   v8.setFlagsFromString('--no-allocation-site-pretenuring');
+  applied.pretenuringOff = true;
   return true;
 }

@@ -24,10 +24,10 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
   return env;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Result> {
+function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, cwd: root });
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env, cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -155,5 +155,26 @@ describe('moisson CLI on an embedded DATA_DIR', () => {
     const check = await run(['check'], baseEnv(dataDir));
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout).toContain('Seeds OK');
+  });
+});
+
+describe('moisson check: the memory settings every command runs with (src/heap.ts, set before any command)', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'moisson-heap-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const memory = async (extra: Record<string, string>, nodeArgs: string[] = []) => {
+    const check = await run(['check'], baseEnv(dataDir, extra), 60_000, nodeArgs);
+    expect(check.code, check.stderr).toBe(0);
+    return /^Memory: (.*)\.$/m.exec(check.stdout)?.[1];
+  };
+
+  it('sets the heap growing factor and turns pretenuring off, unless told otherwise', async () => {
+    expect(await memory({})).toBe('heap growing 100 % (HEAP_GROWING_PERCENT), pretenuring off');
+    expect(await memory({ HEAP_GROWING_PERCENT: '30' })).toBe('heap growing 30 % (HEAP_GROWING_PERCENT), pretenuring off');
+    expect(await memory({ HEAP_GROWING_PERCENT: '0' })).toBe('heap growing as V8 decides (HEAP_GROWING_PERCENT=0), pretenuring off');
+  });
+
+  it('leaves both to node\'s command line when it gives them', async () => {
+    expect(await memory({ HEAP_GROWING_PERCENT: '30' }, ['--heap-growing-percent=50', '--allocation-site-pretenuring']))
+      .toBe('--heap-growing-percent=50 (node\'s command line), --allocation-site-pretenuring (node\'s command line)');
   });
 });
