@@ -118,7 +118,7 @@ export async function startHub(
     let fronts: Fronts | undefined;
     if (config.frontProcesses) {
       // Without them the hub answers everything itself, as it always can: a failure here is logged, not fatal.
-      fronts = await startFronts({ listenOn: server, backlog: BACKLOG, count: config.frontProcesses, listener, logger, metrics, usage })
+      fronts = await startFronts({ listenOn: server, backlog: BACKLOG, count: config.frontProcesses, listener, logger, metrics, usage, heapGrowingPercent: config.heapGrowingPercent })
         .catch((err: unknown) => {
           logger.error({ err }, 'front processes not started; the hub process answers every request');
           return undefined;

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../heap.ts';
 import type { HubMetrics } from './metrics.ts';
 import { statusLabel } from './label-tree.ts';
 import type { UsageRecorder } from '../proxy/usage.ts';
@@ -47,11 +48,15 @@ export interface FrontsOptions {
   freshMs?: number;
   /** How often fronts report their counts (default 1 s). */
   statsEveryMs?: number;
+  /** HEAP_GROWING_PERCENT for the fronts, as the hub's (default DEFAULT_HEAP_GROWING_PERCENT; 0: V8's rule). */
+  heapGrowingPercent?: number;
 }
 
 export interface Fronts {
   /** The running fronts' process ids. */
   pids(): number[];
+  /** The memory settings each running front reported it runs with (heapSettings), by process id. */
+  heap(): Map<number, string>;
   /** Stops the fronts (each finishes its requests and reports its last counts), then the relay socket. */
   close(): Promise<void>;
 }
@@ -72,8 +77,10 @@ export async function startFronts(o: FrontsOptions): Promise<Fronts> {
   const init: FrontInit = {
     type: 'init', relaySocket, freshMs: o.freshMs ?? ADMISSION_CACHE_MS, memoryBytes: o.memoryBytes ?? 64 * 1024 * 1024,
     maxEntryBytes: 1024 * 1024, bounds: [...(o.metrics?.httpDuration.bounds ?? [])], statsEveryMs: o.statsEveryMs ?? 1000, backlog: o.backlog,
+    heapGrowingPercent: o.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT,
   };
   const children = new Set<ChildProcess>();
+  const heap = new Map<number, string>();
   let closing = false;
 
   const onMessage = (m: FromFront) => {
@@ -100,6 +107,7 @@ export async function startFronts(o: FrontsOptions): Promise<Fronts> {
       if (m.type === 'hello') child.send(init satisfies ToFront, o.listenOn);
       else if (m.type !== 'ready') onMessage(m);
       else if (!started) {
+        heap.set(child.pid!, m.heap);
         started = true;
         clearTimeout(timer);
         resolve(child);
@@ -107,6 +115,7 @@ export async function startFronts(o: FrontsOptions): Promise<Fronts> {
     });
     child.once('exit', (code, signal) => {
       children.delete(child);
+      heap.delete(child.pid!);
       if (!started) {
         clearTimeout(timer);
         reject(new Error(`a front process exited while starting (code ${code}, signal ${signal})`));
@@ -144,6 +153,7 @@ export async function startFronts(o: FrontsOptions): Promise<Fronts> {
 
   return {
     pids: () => [...children].map((c) => c.pid!).filter(Boolean),
+    heap: () => new Map(heap),
     async close() {
       closing = true;
       unsubscribe();

@@ -79,7 +79,7 @@ describe('what a front passes on and holds', () => {
     const { server, url } = await frontSocket();
     const warnings: string[] = [];
     const front = await startFront({ type: 'init', relaySocket: '/nonexistent/moisson-hub.sock', freshMs: 5000, memoryBytes: 1 << 20,
-      maxEntryBytes: 1 << 20, bounds: [0.01], statsEveryMs: 60_000, backlog: 511 }, server, (m) => {
+      maxEntryBytes: 1 << 20, bounds: [0.01], statsEveryMs: 60_000, backlog: 511, heapGrowingPercent: 100 }, server, (m) => {
       if (m.type === 'warn') warnings.push(m.message);
     });
     try {
@@ -140,6 +140,11 @@ describe.each(backends)('front processes on $name', (backend) => {
     url = socket.url;
   }
   const tile = (p = '3/4/2.png') => `${url}/tiles/${id}/plan/GoogleMapsCompatible/${p}`;
+
+  it('runs with the hub\'s memory settings: HEAP_GROWING_PERCENT, V8 pretenuring off (src/heap.ts)', async () => {
+    await setup();
+    expect([...fronts!.heap().entries()]).toEqual([[fronts!.pids()[0], 'heap growing 100 % (HEAP_GROWING_PERCENT), pretenuring off']]);
+  });
 
   it('answers a public tile it holds with the hub\'s headers plus Age, after relaying the first request', async () => {
     await setup();

@@ -24,6 +24,7 @@ import type { Server as NetServer } from 'node:net';
 import { pipeline } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { catalogue } from '../../errors.ts';
+import { applyHeapGrowing, heapSettings, stopPretenuring } from '../../heap.ts';
 import { bucketOf, LabelTree, statusLabel } from '../label-tree.ts';
 import { listenSafely } from '../listen.ts';
 import { hasCredentials, hotHeaders, notModifiedSince, TILE_URL } from '../../proxy/services/tile-url.ts';
@@ -340,9 +341,12 @@ export function runFrontProcess(): void {
   process.on('message', (m: ToFront, handle?: NetServer) => {
     if (m.type === 'init') {
       if (!handle) throw new Error('a front process got no listening socket with its init message');
+      // The hub process's memory settings (src/heap.ts): a front is forked without its node options.
+      stopPretenuring();
+      applyHeapGrowing(m.heapGrowingPercent);
       startFront(m, handle, (x) => send(x)).then((f) => {
         front = f;
-        send({ type: 'ready' });
+        send({ type: 'ready', heap: heapSettings() });
       }, (err: Error) => {
         send({ type: 'warn', message: `a front process could not start: ${err.message}` }, () => process.exit(1));
       });

@@ -20,6 +20,8 @@ export interface FrontInit {
   statsEveryMs: number;
   /** The listening socket's backlog, as the hub set it (listening on it again sets it again). */
   backlog: number;
+  /** HEAP_GROWING_PERCENT, as the hub process applies it (src/heap.ts; 0: V8's rule). */
+  heapGrowingPercent: number;
 }
 
 export type ToFront =
@@ -48,8 +50,8 @@ export type FromFront =
    * would wait forever.
    */
   | { type: 'hello' }
-  /** The front accepts connections. */
-  | { type: 'ready' }
+  /** The front accepts connections; `heap`: the memory settings it runs with (src/heap.ts, heapSettings). */
+  | { type: 'ready'; heap: string }
   | FrontStats
   /** Something the hub should log (throttled by the front). */
   | { type: 'warn'; message: string };
