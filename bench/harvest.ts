@@ -149,11 +149,10 @@ async function benchStore(name: string, options: StoreOptions): Promise<void> {
   try {
     const runner = await startRunner();
     try {
-      const opened = await runner.call<{ code: string; workers: number; heapGrowingPercent: number; pretenuring: boolean; glibcTunables?: string }>('open', { options });
+      const opened = await runner.call<{ code: string; workers: number; memory: string; glibcTunables?: string }>('open', { options });
       console.log(`  harvester: ${opened.code === 'dist' ? 'dist/ (built, as `moisson` runs it)' : 'the sources through tsx (dist/ is not current: npm run build)'}, ` +
         `mapping in ${opened.workers === 0 ? 'its main thread' : `${opened.workers} worker thread(s)`} (HARVEST_WORKERS), ` +
-        `heap growing ${opened.heapGrowingPercent ? `${opened.heapGrowingPercent} %` : 'as V8 decides'} (HEAP_GROWING_PERCENT), ` +
-        `pretenuring ${opened.pretenuring ? 'on (node\'s command line)' : 'off'}, ` +
+        `${opened.memory}, ` +
         `GLIBC_TUNABLES=${opened.glibcTunables || '(none)'}`);
       try {
         await harvests(runner, server);

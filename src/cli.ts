@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, ConfigError, type HubConfig } from './config.ts';
-import { applyHeapGrowing, heapSettings, stopPretenuring } from './heap.ts';
+import { applyMemorySettings, heapSettings } from './heap.ts';
 import { createLogger } from './logger.ts';
 import { HubError } from './errors.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -261,14 +261,13 @@ export function buildProgram(): Command {
   // Before any command opens a store: V8's pretenuring off and the heap's growing factor (HEAP_GROWING_PERCENT,
   // src/heap.ts). A configuration that does not load is left for the command to report.
   program.hook('preAction', () => {
-    stopPretenuring();
     let config: HubConfig | undefined;
     try {
       config = loadConfig();
     } catch {
-      return;
+      // Left for the command to report; the defaults meanwhile.
     }
-    applyHeapGrowing(config.heapGrowingPercent);
+    applyMemorySettings(config?.heapGrowingPercent);
   });
   return program;
 }

@@ -66,3 +66,14 @@ export function stopPretenuring(): boolean {
   applied.pretenuringOff = true;
   return true;
 }
+
+/**
+ * What every `moisson` process sets before its work (the CLI's preAction hook, front processes, and the benchmarks
+ * that start the hub's code without the CLI): pretenuring off, then HEAP_GROWING_PERCENT (undefined: the default).
+ * Returns heapSettings().
+ */
+export function applyMemorySettings(heapGrowingPercent?: number): string {
+  stopPretenuring();
+  applyHeapGrowing(heapGrowingPercent);
+  return heapSettings();
+}

@@ -3,7 +3,7 @@
 // JavaScript, started by plain node: the bench's own tsx would otherwise count in the peak RSS it prints.
 //
 // IPC, one request at a time: { id, op, ... } -> { id, ok: true, result } | { id, ok: false, error }
-//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, heapGrowingPercent, glibcTunables }
+//   open  { options }  opens the store (StoreOptions)          -> { code: 'dist' | 'sources', workers, memory, glibcTunables }
 //   put   { source }   registers the source (SourceDef)        -> null
 //   run   { source }   one harvest                             -> { seconds, cpuSeconds, mainCpuSeconds, gc, counts, complete, incremental, outbox, maxRss, heapAfterGc }
 //   close { drop }     DROP SCHEMA drop CASCADE when set, then closes the store -> null
@@ -19,7 +19,7 @@ if (!built) (await import('tsx/esm/api')).register();
 /** A module of the hub by its source path, from dist/ or from the sources. */
 const load = (file) => import(pathToFileURL(path.join(root, built ? path.join('dist', file.replace(/\.ts$/, '.js')) : file)).href);
 
-const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyHeapGrowing, stopPretenuring }, { loadConfig }] = await Promise.all([
+const [{ openStore }, { putSource }, { runHarvest }, { harvestWorkers }, { outboxLag }, { applyMemorySettings }, { loadConfig }] = await Promise.all([
   load('src/store/db.ts'), load('src/store/sources.ts'), load('src/harvest/run.ts'),
   load('src/harvest/workers/index.ts'), load('src/store/outbox.ts'), load('src/heap.ts'), load('src/config.ts'),
 ]);
@@ -94,14 +94,13 @@ async function startHeapSampling() {
 let db;
 const ops = {
   async open({ options }) {
-    // As `moisson` does (src/cli.ts): V8's pretenuring off and HEAP_GROWING_PERCENT applied before anything else,
-    // the configuration read and checked from the environment, the embedded store's shared buffers
-    // (PGLITE_SHARED_BUFFERS) given to the store.
-    const pretenuring = !stopPretenuring();
+    // As `moisson` does (src/cli.ts): the configuration read and checked from the environment, the memory settings
+    // (src/heap.ts) applied before anything else, the embedded store's shared buffers (PGLITE_SHARED_BUFFERS) given
+    // to the store.
     const config = loadConfig();
-    const heapGrowingPercent = applyHeapGrowing(config.heapGrowingPercent);
+    const memory = applyMemorySettings(config.heapGrowingPercent);
     db = await openStore(config.pgliteSharedBuffers ? { ...options, pgliteSharedBuffersMb: config.pgliteSharedBuffers } : options);
-    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), heapGrowingPercent, pretenuring, glibcTunables: process.env.GLIBC_TUNABLES };
+    return { code: built ? 'dist' : 'sources', workers: harvestWorkers(), memory, glibcTunables: process.env.GLIBC_TUNABLES };
   },
   async put({ source }) {
     await putSource(db, source);
@@ -115,7 +114,6 @@ const ops = {
     const gcBefore = { ...gcSeen };
     const sampling = await startHeapSampling();
     const r = await runHarvest(db, source);
-    await sampling?.stop();
     const seconds = (performance.now() - started) / 1000;
     // CPU time of the whole process (every thread: the store's, V8's garbage collection threads), user + system.
     const cpu = process.cpuUsage(cpuBefore);
@@ -123,6 +121,8 @@ const ops = {
     const mainAfter = mainThreadCpu();
     const mainCpuSeconds = mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore;
     const gc = gcSince(gcBefore);
+    // Written once the run is measured: the profile's file is not the harvest's time.
+    await sampling?.stop();
     // With node --expose-gc (EXPOSE_GC=1 in the bench): the heap still in use once the run is over.
     let heapAfterGc;
     if (globalThis.gc) {

@@ -18,14 +18,13 @@ import { createApp } from '../../src/http/app.ts';
 import { cswResponse } from '../../src/publish/csw/server.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { loadConfig } from '../../src/config.ts';
-import { applyHeapGrowing, stopPretenuring } from '../../src/heap.ts';
+import { applyMemorySettings } from '../../src/heap.ts';
 import { openStore } from '../../src/store/db.ts';
 import { fillCatalogue } from './catalogue-fill.ts';
 import { templateRecords } from './search-docs.ts';
 
 // As `moisson` does before any command (src/cli.ts): V8's pretenuring off, HEAP_GROWING_PERCENT applied.
-stopPretenuring();
-applyHeapGrowing(loadConfig().heapGrowingPercent);
+applyMemorySettings(loadConfig().heapGrowingPercent);
 
 const [n, fixtures] = process.argv.slice(2);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

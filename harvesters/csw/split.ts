@@ -138,7 +138,7 @@ export class PageSplitter {
   private readonly text = new TextWindow();
 
   constructor(
-    private readonly trees = false,
+    private readonly trees: boolean,
     private readonly onRecord?: SplitOptions['onRecord'],
   ) {
     const p = this.parser;

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAPPING_VERSION, mapDocument } from '../../mappings/index.ts';
 import { MappingError, type MappingIssue, type MappingResult, type MdRecord, type RawDocument } from '../../mappings/types.ts';
 import { validate } from '../schemas.ts';
-import { recordText, type RecordText } from '../store/record-text.ts';
+import { ownStrings, recordText, type RecordText } from '../store/record-text.ts';
 import type { RunIssueRow } from '../store/runs.ts';
 import type { SourceDef } from '../store/sources.ts';
 
@@ -60,16 +60,6 @@ export function mapForStore(raw: RawDocument, source: SourceRef): Mapped {
   const lines = mapped.issues.map((i: MappingIssue) => line(i.severity, i.path, i.message));
   const problems = validate('record', record).map((p) => line('error', p.path, `record does not match the record schema: ${p.message}`));
   return { ok: true, ...ownStrings({ nativeId, lines, problems }), record: recordText(record) };
-}
-
-/**
- * A copy of JSON data whose strings are all new. A string read from a tree or a page is a slice of the text it
- * was parsed from, and V8 keeps that whole text alive for its smallest slice: a record's native id or a line
- * quoting a value, kept until the record's write, kept the page's text with it (megabytes, copied by every young
- * collection, then promoted).
- */
-export function ownStrings<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**

@@ -19,11 +19,20 @@ export interface RecordText {
   resourceIdentifiers: MdRecord['resourceIdentifiers'];
 }
 
+/**
+ * A copy of JSON data whose strings are all new. A string read from a tree or a page is a slice of the text it
+ * was parsed from, and V8 keeps that whole text alive for its smallest slice: a record's native id or a line
+ * quoting a value, kept until the record's write, kept the page's text with it (megabytes, copied by every young
+ * collection, then promoted).
+ */
+export function ownStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 /** The record as RecordText: nothing in it is a slice of a larger string (the page the record was read from). */
 export function recordText(record: MdRecord): RecordText {
   const { identifier, hierarchyLevel, title, resourceIdentifiers } = record;
-  const fields = JSON.parse(JSON.stringify({ identifier, hierarchyLevel, title, resourceIdentifiers })) as Omit<RecordText, 'json'>;
-  return { json: JSON.stringify(record), ...fields };
+  return { json: JSON.stringify(record), ...ownStrings({ identifier, hierarchyLevel, title, resourceIdentifiers }) };
 }
 
 /** The JSON text of a record given either way. */

@@ -6,7 +6,8 @@ import { decodedPieces, recordDocument } from '../../../harvesters/csw/responses
 import { splitGetRecords, type RecordsPage, type SplitOptions } from '../../../harvesters/csw/split.ts';
 import type { PageAt } from '../../../harvesters/types.ts';
 import type { RawDocument } from '../../../mappings/types.ts';
-import { mapForStore, ownStrings, type Mapped, type SourceRef } from '../prepare.ts';
+import { ownStrings } from '../../store/record-text.ts';
+import { mapForStore, type Mapped, type SourceRef } from '../prepare.ts';
 
 /** A document as sent to a worker: everything but the harvester's tree, which stays in the main thread. */
 export type WireDocument = Omit<RawDocument, 'parsed' | 'prepared' | 'bytes'> & { bytes: Uint8Array };

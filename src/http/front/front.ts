@@ -24,7 +24,7 @@ import type { Server as NetServer } from 'node:net';
 import { pipeline } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { catalogue } from '../../errors.ts';
-import { applyHeapGrowing, heapSettings, stopPretenuring } from '../../heap.ts';
+import { applyMemorySettings } from '../../heap.ts';
 import { bucketOf, LabelTree, statusLabel } from '../label-tree.ts';
 import { listenSafely } from '../listen.ts';
 import { hasCredentials, hotHeaders, notModifiedSince, TILE_URL } from '../../proxy/services/tile-url.ts';
@@ -342,11 +342,10 @@ export function runFrontProcess(): void {
     if (m.type === 'init') {
       if (!handle) throw new Error('a front process got no listening socket with its init message');
       // The hub process's memory settings (src/heap.ts): a front is forked without its node options.
-      stopPretenuring();
-      applyHeapGrowing(m.heapGrowingPercent);
+      const heap = applyMemorySettings(m.heapGrowingPercent);
       startFront(m, handle, (x) => send(x)).then((f) => {
         front = f;
-        send({ type: 'ready', heap: heapSettings() });
+        send({ type: 'ready', heap });
       }, (err: Error) => {
         send({ type: 'warn', message: `a front process could not start: ${err.message}` }, () => process.exit(1));
       });
