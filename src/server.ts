@@ -21,7 +21,7 @@ import { tileServices } from './proxy/services/tiles.ts';
 import { withTileFastPath } from './proxy/services/tiles-fast.ts';
 import { closeUpstreams } from './proxy/clients/upstream.ts';
 import { startFronts, type Fronts } from './http/fronts.ts';
-import { openAcceptCopies } from './http/accept-copies.ts';
+import { acceptOnBursts, DEFAULT_ACCEPT_COPIES, type AcceptCopies } from './http/accept-copies.ts';
 import { listenSafely } from './http/listen.ts';
 import { throttledWarn } from './logger.ts';
 
@@ -33,6 +33,8 @@ export interface RunningHub {
   url: string;
   /** The front processes (FRONT_PROCESSES), when there are any. */
   fronts?: Fronts;
+  /** The copies of the listening socket for bursts of new connections (ACCEPT_COPIES), unless set to 0. */
+  copies?: AcceptCopies;
   close(): Promise<void>;
 }
 
@@ -108,13 +110,18 @@ export async function startHub(
     const onAcceptError = (err: Error) => warn((err as NodeJS.ErrnoException).code ?? err.message, { err },
       'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
     const address = await listenSafely(server, { port: config.port, host: config.host, backlog: BACKLOG }, onAcceptError);
-    // Without them the hub accepts one connection per pass of its event loop: a failure is logged, not fatal.
-    const copies = config.acceptCopies
-      ? await openAcceptCopies(server, config.acceptCopies, BACKLOG, onAcceptError).catch((err: unknown) => {
-        logger.error({ err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone');
-        return undefined;
-      })
-      : undefined;
+    // Copies of the listening socket on standby, listened on during bursts of new connections (fetched in the
+    // background; without them the hub accepts one connection per pass of its event loop: a failure is logged).
+    const copiesWanted = config.acceptCopies ?? DEFAULT_ACCEPT_COPIES;
+    const copies = copiesWanted > 0 ? acceptOnBursts(server, {
+      count: copiesWanted, backlog: BACKLOG, onError: onAcceptError,
+      onEvent: (e) => {
+        if (e.type === 'failed') logger.error({ err: e.err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone until the next burst');
+        else if (e.type === 'listen') logger.info({ copies: e.copies, waitedMs: e.waitedMs, passes: e.passes }, 'a burst of new connections: the copies of the listening socket accept too');
+        else if (e.type === 'stop') logger.info({ copies: e.copies, accepted: e.accepted, listenedMs: e.listenedMs }, 'the burst of new connections is over: copies of the listening socket closed, new ones being fetched for the next one');
+        else logger.debug({ copies: e.copies }, 'copies of the listening socket on standby');
+      },
+    }) : undefined;
     let fronts: Fronts | undefined;
     if (config.frontProcesses) {
       // Without them the hub answers everything itself, as it always can: a failure here is logged, not fatal.
@@ -150,7 +157,7 @@ export async function startHub(
       await index.close();
       await db.close();
     };
-    return { db, index, indexer, server, url, fronts, close };
+    return { db, index, indexer, server, url, fronts, copies, close };
   } catch (err) {
     await search?.index.close().catch(() => {});
     await db.close();

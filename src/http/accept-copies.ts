@@ -1,73 +1,234 @@
 /**
- * More descriptors of the hub's listening socket in the hub's own process (ACCEPT_COPIES), so that a busy hub
- * still accepts new connections.
+ * More descriptors of the hub's listening socket in the hub's own process, listened on during bursts of new
+ * connections (ACCEPT_COPIES, default 128), so that a busy hub still accepts them.
  *
  * Since libuv 1.45 (libuv/libuv#3696, node 20), a listening socket accepts one connection each time the event loop
- * is told it is readable. Under load every epoll_wait reports 1,024 busy connections, and the listening socket comes
- * up once per pass over all of them: a hub answering thousands of connections accepted 20–40 new ones a second,
- * the rest waiting in the kernel's accept queue (or dropped from it, their SYN retried after 1 s, 3 s…), a load
- * balancer's health check among them. Each copy is a descriptor of its own, reported on its own: K copies accept up
- * to K + 1 connections per pass. Node cannot duplicate a descriptor, but a descriptor sent over IPC arrives as a new
- * one: a short-lived helper process (accept-copy-helper.js) is sent the socket and sends it back K times.
+ * is told it is readable. Under load the loop reports thousands of busy connections in a pass, and the listening
+ * socket once: a hub answering thousands of connections accepted 20–40 new ones a second, the rest waiting in the
+ * kernel's accept queue (or dropped from it, their SYN retried after 1 s, 3 s…), a load balancer's health check
+ * among them. Each copy is a descriptor of its own, reported on its own: K copies accept up to K + 1 connections
+ * per pass. Node cannot duplicate a descriptor, but a descriptor sent over IPC arrives as a new one: a short-lived
+ * helper process (accept-copy-helper.js) is sent the socket and sends it back K times.
  *
- * The cost: while the hub is idle, each new connection wakes every copy, and all but one accept() find nothing.
+ * Copies cost while the loop watches them: each new connection wakes every copy, and all but one accept() find
+ * nothing (one connection at a time: ~0.2 ms of the hub's CPU a connection without copies, ~1.2 ms with 512). So
+ * the copies wait on standby, descriptors the event loop does not watch, and are listened on only during a burst:
+ * once connections were found waiting at every pass of the event loop for `triggerMs` (an accept in each of at
+ * least `triggerPasses` passes in a row). Nothing is watched for that but the connections the hub accepts anyway:
+ * one immediate per pass while passes accept. `holdMs` after the last pass that found connections waiting, the
+ * copies are closed and a new set is fetched for the next burst (the event loop cannot stop watching a descriptor
+ * without closing it).
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const HELPER = fileURLToPath(new URL('./accept-copy-helper.js', import.meta.url));
-const TIMEOUT_MS = 30_000;
+const FETCH_TIMEOUT_MS = 30_000;
+
+/** ACCEPT_COPIES when not set: the least that held 10,000 connections opened at once in bench/tiles (64 did not). */
+export const DEFAULT_ACCEPT_COPIES = 128;
+
+export interface AcceptCopiesOptions {
+  /** How many copies (0: none). */
+  count: number;
+  /** The socket's backlog, as it was set (listening on a copy sets it again). */
+  backlog: number;
+  /** How long connections must be found waiting at every pass before the copies listen (default 50 ms). */
+  triggerMs?: number;
+  /** …in at least this many passes in a row (default 3). */
+  triggerPasses?: number;
+  /** How long the copies keep listening after the last pass that found connections waiting (default 5 s). */
+  holdMs?: number;
+  /** A failed accept on a copy (EMFILE…): the connection is lost, not the hub. */
+  onError?: (err: Error) => void;
+  /** What happened, for the log. */
+  onEvent?: (e: AcceptCopiesEvent) => void;
+}
+
+export type AcceptCopiesEvent =
+  | { type: 'standby'; copies: number }
+  | { type: 'listen'; copies: number; waitedMs: number; passes: number }
+  | { type: 'stop'; copies: number; accepted: number; listenedMs: number }
+  | { type: 'failed'; err: Error };
+
+export interface AcceptCopiesState {
+  /** Copies waiting for a burst. */
+  standby: number;
+  /** Copies the event loop watches now (during a burst). */
+  listening: number;
+  /** Bursts so far (times the copies were listened on). */
+  bursts: number;
+}
 
 export interface AcceptCopies {
-  /** How many copies accept connections. */
+  /** How many copies the hub keeps. */
   count: number;
-  /** Stops accepting on the copies (the connections they accepted are the http server's, closed with it). */
+  state(): AcceptCopiesState;
+  /** Resolves once the set being fetched is on standby (or its fetch failed); at once if none is being fetched. */
+  settled(): Promise<void>;
+  /** Closes every copy, on standby or listening (the connections they accepted are the http server's). */
   close(): Promise<void>;
 }
 
-/** Opens `count` copies of `server`'s listening socket, each handing what it accepts to `server`. */
-export async function openAcceptCopies(
-  server: Server, count: number, backlog: number, onError: (err: Error) => void = () => {},
-): Promise<AcceptCopies> {
-  const copies: NetServer[] = [];
-  const close = async () => {
-    await Promise.all(copies.splice(0).map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
-  };
-  if (count <= 0) return { count: 0, close };
-  // The bare handle: sent as a net.Server, the helper would listen on it and accept connections it never serves.
-  const handle = (server as unknown as { _handle?: object })._handle;
-  if (!handle) throw new Error('the hub\'s server does not listen: no socket to copy');
-  const helper = fork(HELPER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`copies of the listening socket: ${copies.length} of ${count} after ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-      helper.on('message', (m: { type?: string }, copy?: object) => {
-        if (m?.type !== 'copy' || !copy) return;
-        const net = createServer();
-        // Listening on the copy sets the socket's backlog again: the hub's, not node's default of 511.
-        net.listen(copy, backlog);
-        net.on('connection', (socket: Socket) => server.emit('connection', socket));
-        // An accept that failed (EMFILE…): the connection is lost, not the hub (an 'error' nobody listens to throws).
-        net.on('error', onError);
-        copies.push(net);
-        if (copies.length === count) {
-          clearTimeout(timer);
-          resolve();
+type RawHandle = { close(cb?: () => void): void };
+
+/**
+ * Keeps `o.count` copies of `server`'s listening socket on standby (fetched in the background: the server answers
+ * meanwhile) and listens on them during bursts, each handing what it accepts to `server`.
+ */
+export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCopies {
+  const triggerMs = o.triggerMs ?? 50;
+  const triggerPasses = o.triggerPasses ?? 3;
+  const holdMs = o.holdMs ?? 5000;
+  const onEvent = o.onEvent ?? (() => {});
+  const standby: RawHandle[] = [];
+  const listening: NetServer[] = [];
+  let bursts = 0;
+  let closed = false;
+  let filling: Promise<void> | undefined;
+  let helper: ChildProcess | undefined;
+
+  const fill = (): Promise<void> | undefined => {
+    if (closed || filling || o.count <= 0) return filling;
+    const handle = (server as unknown as { _handle?: object })._handle;
+    if (!handle) return undefined;
+    filling = fetchCopies(handle, o.count, (child) => { helper = child; })
+      .then((handles) => {
+        if (closed) for (const h of handles) h.close();
+        else {
+          standby.push(...handles);
+          onEvent({ type: 'standby', copies: handles.length });
         }
-      });
-      helper.once('error', (err) => { clearTimeout(timer); reject(err); });
-      helper.once('exit', (code) => {
-        if (copies.length < count) { clearTimeout(timer); reject(new Error(`the helper process exited with ${code} after ${copies.length} of ${count} copies`)); }
-      });
-      helper.send({ type: 'copies', count }, handle as never);
+      }, (err: Error) => { if (!closed) onEvent({ type: 'failed', err }); })
+      .finally(() => { filling = undefined; helper = undefined; });
+    return filling;
+  };
+
+  // The burst detector: counts what the server accepts in each pass of the event loop (its poll phase), read in
+  // the pass's check phase (setImmediate), and again in the next pass for as long as passes accept.
+  let acceptedInPass = 0;
+  let accepted = 0;
+  let checking = false;
+  let streakPasses = 0;
+  let streakStart = 0;
+  let pressureAt = 0;
+  let listenedAt = 0;
+  let acceptedBefore = 0;
+  let holdTimer: NodeJS.Timeout | undefined;
+
+  const onConnection = () => {
+    acceptedInPass += 1;
+    accepted += 1;
+    if (!checking) {
+      checking = true;
+      setImmediate(check);
+    }
+  };
+  const check = () => {
+    if (closed || acceptedInPass === 0) {
+      checking = false;
+      streakPasses = 0;
+      return;
+    }
+    acceptedInPass = 0;
+    const now = performance.now();
+    if (streakPasses++ === 0) streakStart = now;
+    if (streakPasses >= triggerPasses && now - streakStart >= triggerMs) {
+      pressureAt = now;
+      if (listening.length === 0) {
+        if (standby.length > 0) listen(now - streakStart, streakPasses);
+        else void fill(); // none fetched yet, or the last fetch failed: for the next burst
+      }
+    }
+    setImmediate(check);
+  };
+
+  const listen = (waitedMs: number, passes: number) => {
+    for (const h of standby.splice(0)) {
+      const copy = createServer();
+      copy.on('connection', (socket: Socket) => server.emit('connection', socket));
+      copy.on('error', o.onError ?? (() => {}));
+      copy.listen(h, o.backlog);
+      listening.push(copy);
+    }
+    bursts += 1;
+    listenedAt = performance.now();
+    acceptedBefore = accepted;
+    holdTimer = setInterval(() => {
+      if (performance.now() - pressureAt >= holdMs) stop();
+    }, Math.min(holdMs, 1000));
+    holdTimer.unref();
+    onEvent({ type: 'listen', copies: listening.length, waitedMs: Math.round(waitedMs), passes });
+  };
+
+  /** Closes the listening copies (their descriptors at once; the connections they accepted stay open). */
+  const closeListening = () => {
+    clearInterval(holdTimer);
+    holdTimer = undefined;
+    const copies = listening.splice(0);
+    // No callback: close() calls it only once the connections this copy accepted are closed, which is not needed
+    // here (they are the http server's); the descriptor itself is closed in this pass.
+    for (const c of copies) c.close();
+    return copies.length;
+  };
+
+  const stop = () => {
+    const copies = closeListening();
+    onEvent({ type: 'stop', copies, accepted: accepted - acceptedBefore, listenedMs: Math.round(performance.now() - listenedAt) });
+    void fill();
+  };
+
+  server.on('connection', onConnection);
+  void fill();
+
+  return {
+    count: o.count,
+    state: () => ({ standby: standby.length, listening: listening.length, bursts }),
+    settled: async () => { await filling; },
+    close: async () => {
+      closed = true;
+      server.off('connection', onConnection);
+      helper?.kill();
+      await filling;
+      closeListening();
+      for (const h of standby.splice(0)) h.close();
+      // Descriptors are closed in the closing phase of the pass: the socket listens no more once this resolves.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+/** `count` new descriptors of the listening socket `handle`, from a helper process; `started` gets the helper. */
+function fetchCopies(handle: object, count: number, started: (child: ChildProcess) => void): Promise<RawHandle[]> {
+  const copies: RawHandle[] = [];
+  const child = fork(HELPER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  started(child);
+  return new Promise<RawHandle[]>((resolve, reject) => {
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      for (const c of copies.splice(0)) c.close();
+      if (child.exitCode === null) child.kill();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new Error(`copies of the listening socket: ${copies.length} of ${count} after ${FETCH_TIMEOUT_MS / 1000} s`)), FETCH_TIMEOUT_MS);
+    // A bare handle each (net.Native): nothing listens on it until a burst.
+    child.on('message', (m: { type?: string }, copy?: RawHandle) => {
+      if (m?.type !== 'copy' || !copy) return;
+      copies.push(copy);
+      if (copies.length === count) {
+        clearTimeout(timer);
+        if (child.exitCode === null) child.kill();
+        resolve(copies);
+      }
     });
-  } catch (err) {
-    await close();
-    throw err;
-  } finally {
-    if (helper.exitCode === null) helper.kill();
-  }
-  return { count: copies.length, close };
+    child.once('error', fail);
+    child.once('exit', (code, signal) => {
+      if (copies.length < count) fail(new Error(`the helper process exited (${signal ?? code}) after ${copies.length} of ${count} copies of the listening socket`));
+    });
+    // The bare handle: sent as a net.Server, the helper would listen on it and accept connections it never serves.
+    child.send({ type: 'copies', count }, handle as never);
+  });
 }
