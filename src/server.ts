@@ -104,11 +104,14 @@ export async function startHub(
     // Hot tiles are answered before koa (same admission, usage and metrics): src/proxy/services/tiles-fast.ts.
     const listener = withTileFastPath(tileServices.get(app), app.callback(), metrics);
     const server = createServer(listener);
-    // A failed accept (EMFILE…), on the socket or on a copy of it: one line a second per error code, with how many
-    // were left out (the same failure repeats for every connection while descriptors are short); never fatal.
+    // A failed accept (EMFILE…), on the socket or on a copy of it: counted, one line a second per error code, with how
+    // many were left out (the same failure repeats for every connection while descriptors are short); never fatal.
     const warn = throttledWarn(logger, 1000);
-    const onAcceptError = (err: Error) => warn((err as NodeJS.ErrnoException).code ?? err.message, { err },
-      'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
+    const onAcceptError = (err: Error) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      metrics.acceptErrors.inc({ code: code ?? 'unknown' });
+      warn(code ?? err.message, { err }, 'a connection could not be accepted (out of file descriptors? see LimitNOFILE / ulimit -n)');
+    };
     const address = await listenSafely(server, { port: config.port, host: config.host, backlog: BACKLOG }, onAcceptError);
     // Copies of the listening socket on standby, listened on during bursts of new connections (fetched in the
     // background; without them the hub accepts one connection per pass of its event loop: a failure is logged).
@@ -116,6 +119,9 @@ export async function startHub(
     const copies = copiesWanted > 0 ? acceptOnBursts(server, {
       count: copiesWanted, backlog: BACKLOG, onError: onAcceptError,
       onEvent: (e) => {
+        const state = copies?.state();
+        if (state) for (const k of ['standby', 'listening'] as const) metrics.acceptCopies.set({ state: k }, state[k]);
+        if (e.type === 'listen') metrics.acceptBursts.inc();
         if (e.type === 'failed') logger.error({ err: e.err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone until the next burst');
         else if (e.type === 'listen') logger.info({ copies: e.copies, waitedMs: e.waitedMs, passes: e.passes }, 'a burst of new connections: the copies of the listening socket accept too');
         else if (e.type === 'stop') logger.info({ copies: e.copies, accepted: e.accepted, listenedMs: e.listenedMs }, 'the burst of new connections is over: copies of the listening socket closed, new ones being fetched for the next one');

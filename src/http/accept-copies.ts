@@ -83,7 +83,12 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   const triggerMs = o.triggerMs ?? 50;
   const triggerPasses = o.triggerPasses ?? 3;
   const holdMs = o.holdMs ?? 5000;
-  const onEvent = o.onEvent ?? (() => {});
+  // What the caller does with an event (a log line, a metric) must not stop the copies, nor reject a fetch.
+  const onEvent = (e: AcceptCopiesEvent) => {
+    try {
+      o.onEvent?.(e);
+    } catch { /* the caller's own failure: nothing to undo here */ }
+  };
   const standby: RawHandle[] = [];
   const listening: NetServer[] = [];
   let bursts = 0;

@@ -131,6 +131,12 @@ export interface HubMetrics {
   /** The two proxy counters without per-request label hashing (values in their labelNames order). */
   proxyRequestsTally: CounterTally<'service' | 'layer' | 'status'>;
   proxyBytesTally: CounterTally<'service' | 'layer'>;
+  /** Connections the hub's listening socket failed to accept (EMFILE…), by error code. */
+  acceptErrors: Counter<'code'>;
+  /** Bursts of new connections during which the copies of the listening socket (ACCEPT_COPIES) were listened on. */
+  acceptBursts: Counter;
+  /** The copies of the listening socket by state (standby, listening). */
+  acceptCopies: Gauge<'state'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetrics {
@@ -160,5 +166,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetri
     proxyBytes: proxyBytes.counter,
     proxyRequestsTally: proxyRequests.tally,
     proxyBytesTally: proxyBytes.tally,
+    acceptErrors: new Counter({ name: 'moisson_accept_errors_total', help: 'Connections the listening socket failed to accept, by error code (EMFILE: out of file descriptors)',
+      labelNames: ['code'], registers: [registry] }),
+    acceptBursts: new Counter({ name: 'moisson_accept_bursts_total', help: 'Bursts of new connections during which the copies of the listening socket (ACCEPT_COPIES) accepted too',
+      registers: [registry] }),
+    acceptCopies: new Gauge({ name: 'moisson_accept_copies', help: 'Copies of the listening socket (ACCEPT_COPIES) by state: standby (not watched) or listening (during a burst)',
+      labelNames: ['state'], registers: [registry] }),
   };
 }

@@ -199,6 +199,17 @@ describe('ACCEPT_COPIES in the running hub', () => {
       const statuses = await Promise.all(Array.from({ length: 30 }, async () =>
         (await fetch(`${hub.url}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) })).status));
       expect(statuses).toEqual(Array(30).fill(200));
+      expect(await (await fetch(`${hub.url}/metrics`)).text()).toMatch(new RegExp(`^moisson_accept_copies\\{state="standby"\\} ${DEFAULT_ACCEPT_COPIES}$`, 'm'));
+    });
+  });
+
+  it('counts what the socket fails to accept, by code, and keeps serving', async () => {
+    await withHub(0, async (hub, _port, log) => {
+      // What node does when accept() fails: net.Server's onconnection emits 'error' on the server, once per failure.
+      for (let i = 0; i < 3; i++) hub.server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      expect(metrics).toMatch(/^moisson_accept_errors_total\{code="EMFILE"\} 3$/m);
+      expect(log.filter((l) => /could not be accepted/.test(l))).toHaveLength(1);
     });
   });
 
@@ -214,6 +225,10 @@ describe('ACCEPT_COPIES in the running hub', () => {
       expect(listeningDescriptors(port)).toBe(4);
       const line = log.map((l) => JSON.parse(l)).find((l) => /a burst of new connections/.test(l.msg));
       expect(line).toMatchObject({ level: 30, copies: 3 });
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      expect(metrics).toMatch(/^moisson_accept_bursts_total 1$/m);
+      expect(metrics).toMatch(/^moisson_accept_copies\{state="listening"\} 3$/m);
+      expect(metrics).toMatch(/^moisson_accept_copies\{state="standby"\} 0$/m);
     });
   });
 
