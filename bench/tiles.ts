@@ -99,8 +99,9 @@ async function startHub(dataDir: string): Promise<{ url: string; child: ChildPro
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin', 'moisson.js'), 'serve'], {
     // launchEnv: the environment `moisson` starts the hub in (scripts/launch.mjs), node being started here directly.
     env: { ...launchEnv(process.env), PORT: String(port), HOST: '127.0.0.1', BASE_URL: url, DATA_DIR: dataDir, DATABASE_URL: '',
-      LOG_LEVEL: 'warn', SCHEDULER: 'off' },
-    stdio: ['ignore', nodeArgs.length > 0 ? 'inherit' : 'ignore', 'inherit'],
+      LOG_LEVEL: process.env.HUB_LOG_LEVEL || 'warn', SCHEDULER: 'off' },
+    // HUB_LOG_LEVEL=info: the hub's log (its bursts of new connections among it) on the bench's output.
+    stdio: ['ignore', nodeArgs.length > 0 || process.env.HUB_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
     try {
@@ -256,6 +257,13 @@ async function withHeld<T>(url: string, run: () => Promise<T>): Promise<{ result
   }
 }
 
+/** How many bursts of new connections the hub's copies of its listening socket accepted (ACCEPT_COPIES), from its /metrics. */
+async function acceptBursts(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const bursts = Number(/^moisson_accept_bursts_total (\d+)$/m.exec(text)?.[1] ?? 0);
+  return `copies of the socket (ACCEPT_COPIES=${process.env.ACCEPT_COPIES ?? 'default'}) listened in ${bursts} burst(s) so far`;
+}
+
 async function main(): Promise<void> {
   console.log(`bench/tiles — ${new Date().toISOString()} — ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  ${await wrkVersion()}, ${THREADS} threads, ${SECONDS} s a run, ${ROUNDS} rounds; node ${process.version}; open files limit: ${execFileSync('bash', ['-c', 'ulimit -n']).toString().trim()}`
@@ -292,7 +300,7 @@ async function main(): Promise<void> {
       const [hubUrl, floorUrl] = [hub.url, floor.url];
       const many = await withHeld(hubUrl, () => runWrk({ url: hubUrl, ...manyLoad }));
       console.log(`  c=10000 hub      ${fmt(many.result)}   (target p95 ≤ 500 ms)`);
-      console.log(`                   ${many.held}`);
+      console.log(`                   ${many.held}; ${await acceptBursts(hubUrl)}`);
       const floorMany = await withHeld(floorUrl, () => runWrk({ url: floorUrl, ...manyLoad }));
       console.log(`  c=10000 node:http${fmt(floorMany.result)}`);
       console.log(`                   ${floorMany.held}`);

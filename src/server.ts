@@ -119,8 +119,6 @@ export async function startHub(
     const copies = copiesWanted > 0 ? acceptOnBursts(server, {
       count: copiesWanted, backlog: BACKLOG, onError: onAcceptError,
       onEvent: (e) => {
-        const state = copies?.state();
-        if (state) for (const k of ['standby', 'listening'] as const) metrics.acceptCopies.set({ state: k }, state[k]);
         if (e.type === 'listen') metrics.acceptBursts.inc();
         if (e.type === 'failed') logger.error({ err: e.err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone until the next burst');
         else if (e.type === 'listen') logger.info({ copies: e.copies, waitedMs: e.waitedMs, passes: e.passes }, 'a burst of new connections: the copies of the listening socket accept too');
@@ -128,6 +126,7 @@ export async function startHub(
         else logger.debug({ copies: e.copies }, 'copies of the listening socket on standby');
       },
     }) : undefined;
+    if (copies) metrics.sampleAcceptCopies = () => copies.state();
     let fronts: Fronts | undefined;
     if (config.frontProcesses) {
       // Without them the hub answers everything itself, as it always can: a failure here is logged, not fatal.

@@ -15,9 +15,11 @@
  * the copies wait on standby, descriptors the event loop does not watch, and are listened on only during a burst:
  * once connections were found waiting at every pass of the event loop for `triggerMs` (an accept in each of at
  * least `triggerPasses` passes in a row). Nothing is watched for that but the connections the hub accepts anyway:
- * one immediate per pass while passes accept. `holdMs` after the last pass that found connections waiting, the
- * copies are closed and a new set is fetched for the next burst (the event loop cannot stop watching a descriptor
- * without closing it).
+ * one immediate per pass while passes accept. The first new connection `holdMs` or more after the last pass that
+ * found connections waiting closes the copies, and a new set is fetched for the next burst (the event loop cannot
+ * stop watching a descriptor without closing it); while no connection comes they cost nothing and keep listening.
+ * Copies fetched while the hub is busy arrive one per pass of its event loop (each waits for the hub to acknowledge
+ * the one before): each is on standby as it arrives.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -26,7 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const HELPER = fileURLToPath(new URL('./accept-copy-helper.js', import.meta.url));
-const FETCH_TIMEOUT_MS = 30_000;
+/** A fetch fails when the helper sends no copy for this long (one arrives per pass of a busy hub's event loop). */
+const FETCH_IDLE_MS = 30_000;
 
 /** ACCEPT_COPIES when not set: the least that held 10,000 connections opened at once in bench/tiles (64 did not). */
 export const DEFAULT_ACCEPT_COPIES = 128;
@@ -40,7 +43,10 @@ export interface AcceptCopiesOptions {
   triggerMs?: number;
   /** …in at least this many passes in a row (default 3). */
   triggerPasses?: number;
-  /** How long the copies keep listening after the last pass that found connections waiting (default 5 s). */
+  /**
+   * How long after the last pass that found connections waiting a new connection closes the copies (default 5 s).
+   * Listening copies cost nothing while no connection comes: they are closed by the first one after that time.
+   */
   holdMs?: number;
   /** A failed accept on a copy (EMFILE…): the connection is lost, not the hub. */
   onError?: (err: Error) => void;
@@ -94,21 +100,33 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   let bursts = 0;
   let closed = false;
   let filling: Promise<void> | undefined;
+  let refillAfter = false;
   let helper: ChildProcess | undefined;
 
   const fill = (): Promise<void> | undefined => {
-    if (closed || filling || o.count <= 0) return filling;
+    if (closed || o.count <= 0) return filling;
+    if (filling) {
+      refillAfter = true; // copies closed meanwhile: fetch what is missing once this fetch ends
+      return filling;
+    }
     const handle = (server as unknown as { _handle?: object })._handle;
-    if (!handle) return undefined;
-    filling = fetchCopies(handle, o.count, (child) => { helper = child; })
-      .then((handles) => {
-        if (closed) for (const h of handles) h.close();
-        else {
-          standby.push(...handles);
-          onEvent({ type: 'standby', copies: handles.length });
+    const missing = o.count - standby.length - listening.length;
+    if (!handle || missing <= 0) return undefined;
+    filling = fetchCopies(handle, missing, (child) => { helper = child; }, (copy) => {
+      if (closed) copy.close();
+      else if (listening.length > 0) listenOn(copy); // a burst began while this set arrived
+      else standby.push(copy);
+    })
+      .then(() => onEvent({ type: 'standby', copies: standby.length }),
+        (err: Error) => { if (!closed) onEvent({ type: 'failed', err }); })
+      .finally(() => {
+        filling = undefined;
+        helper = undefined;
+        if (refillAfter && !closed && listening.length === 0) {
+          refillAfter = false;
+          void fill();
         }
-      }, (err: Error) => { if (!closed) onEvent({ type: 'failed', err }); })
-      .finally(() => { filling = undefined; helper = undefined; });
+      });
     return filling;
   };
 
@@ -122,7 +140,6 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   let pressureAt = 0;
   let listenedAt = 0;
   let acceptedBefore = 0;
-  let holdTimer: NodeJS.Timeout | undefined;
 
   const onConnection = () => {
     acceptedInPass += 1;
@@ -133,13 +150,18 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
     }
   };
   const check = () => {
+    const now = performance.now();
     if (closed || acceptedInPass === 0) {
       checking = false;
       streakPasses = 0;
+      // A run of passes that accepted is over: copies not needed for holdMs are closed. Those that listen while no
+      // connection comes cost nothing and keep listening (for the next burst).
+      if (!closed && listening.length > 0 && now - pressureAt >= holdMs) stop();
       return;
     }
+    // With copies listening, more than one connection accepted in a pass: several were waiting.
+    if (listening.length > 0 && acceptedInPass > 1) pressureAt = now;
     acceptedInPass = 0;
-    const now = performance.now();
     if (streakPasses++ === 0) streakStart = now;
     if (streakPasses >= triggerPasses && now - streakStart >= triggerMs) {
       pressureAt = now;
@@ -151,28 +173,24 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
     setImmediate(check);
   };
 
+  const listenOn = (h: RawHandle) => {
+    const copy = createServer();
+    copy.on('connection', (socket: Socket) => server.emit('connection', socket));
+    copy.on('error', o.onError ?? (() => {}));
+    copy.listen(h, o.backlog);
+    listening.push(copy);
+  };
+
   const listen = (waitedMs: number, passes: number) => {
-    for (const h of standby.splice(0)) {
-      const copy = createServer();
-      copy.on('connection', (socket: Socket) => server.emit('connection', socket));
-      copy.on('error', o.onError ?? (() => {}));
-      copy.listen(h, o.backlog);
-      listening.push(copy);
-    }
+    for (const h of standby.splice(0)) listenOn(h);
     bursts += 1;
     listenedAt = performance.now();
     acceptedBefore = accepted;
-    holdTimer = setInterval(() => {
-      if (performance.now() - pressureAt >= holdMs) stop();
-    }, Math.min(holdMs, 1000));
-    holdTimer.unref();
     onEvent({ type: 'listen', copies: listening.length, waitedMs: Math.round(waitedMs), passes });
   };
 
   /** Closes the listening copies (their descriptors at once; the connections they accepted stay open). */
   const closeListening = () => {
-    clearInterval(holdTimer);
-    holdTimer = undefined;
     const copies = listening.splice(0);
     // No callback: close() calls it only once the connections this copy accepted are closed, which is not needed
     // here (they are the http server's); the descriptor itself is closed in this pass.
@@ -206,32 +224,41 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   };
 }
 
-/** `count` new descriptors of the listening socket `handle`, from a helper process; `started` gets the helper. */
-function fetchCopies(handle: object, count: number, started: (child: ChildProcess) => void): Promise<RawHandle[]> {
-  const copies: RawHandle[] = [];
+/**
+ * `count` new descriptors of the listening socket `handle`, from a helper process, each handed to `onCopy` as it
+ * arrives; `started` gets the helper. Fails when the helper stops, or sends nothing for FETCH_IDLE_MS.
+ */
+function fetchCopies(handle: object, count: number, started: (child: ChildProcess) => void, onCopy: (copy: RawHandle) => void): Promise<void> {
+  let received = 0;
   const child = fork(HELPER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
   started(child);
-  return new Promise<RawHandle[]>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     const fail = (err: Error) => {
       clearTimeout(timer);
-      for (const c of copies.splice(0)) c.close();
       if (child.exitCode === null) child.kill();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new Error(`copies of the listening socket: ${copies.length} of ${count} after ${FETCH_TIMEOUT_MS / 1000} s`)), FETCH_TIMEOUT_MS);
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new Error(`copies of the listening socket: ${received} of ${count}, then none for ${FETCH_IDLE_MS / 1000} s`)), FETCH_IDLE_MS);
+    };
+    idle();
     // A bare handle each (net.Native): nothing listens on it until a burst.
     child.on('message', (m: { type?: string }, copy?: RawHandle) => {
-      if (m?.type !== 'copy' || !copy) return;
-      copies.push(copy);
-      if (copies.length === count) {
+      if (m?.type !== 'copy' || !copy || received === count) return;
+      received += 1;
+      onCopy(copy);
+      if (received < count) idle();
+      else {
         clearTimeout(timer);
         if (child.exitCode === null) child.kill();
-        resolve(copies);
+        resolve();
       }
     });
     child.once('error', fail);
     child.once('exit', (code, signal) => {
-      if (copies.length < count) fail(new Error(`the helper process exited (${signal ?? code}) after ${copies.length} of ${count} copies of the listening socket`));
+      if (received < count) fail(new Error(`the helper process exited (${signal ?? code}) after ${received} of ${count} copies of the listening socket`));
     });
     // The bare handle: sent as a net.Server, the helper would listen on it and accept connections it never serves.
     child.send({ type: 'copies', count }, handle as never);

@@ -135,8 +135,8 @@ export interface HubMetrics {
   acceptErrors: Counter<'code'>;
   /** Bursts of new connections during which the copies of the listening socket (ACCEPT_COPIES) were listened on. */
   acceptBursts: Counter;
-  /** The copies of the listening socket by state (standby, listening). */
-  acceptCopies: Gauge<'state'>;
+  /** The copies of the listening socket by state (standby, listening), sampled at scrape from this, once set. */
+  sampleAcceptCopies?: () => { standby: number; listening: number };
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetrics {
@@ -152,7 +152,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetri
   registry.registerMetric(httpDuration as unknown as Metric);
   const proxyBytes = talliedCounter({ name: 'moisson_proxy_bytes_total', help: 'Response body bytes sent by the proxy, by service and layer',
     labelNames: ['service', 'layer'], registers: [registry] });
-  return {
+  const metrics: HubMetrics = {
     registry,
     httpRequests: httpRequests.counter,
     httpRequestsTally: httpRequests.tally,
@@ -170,7 +170,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): HubMetri
       labelNames: ['code'], registers: [registry] }),
     acceptBursts: new Counter({ name: 'moisson_accept_bursts_total', help: 'Bursts of new connections during which the copies of the listening socket (ACCEPT_COPIES) accepted too',
       registers: [registry] }),
-    acceptCopies: new Gauge({ name: 'moisson_accept_copies', help: 'Copies of the listening socket (ACCEPT_COPIES) by state: standby (not watched) or listening (during a burst)',
-      labelNames: ['state'], registers: [registry] }),
   };
+  new Gauge({ name: 'moisson_accept_copies', help: 'Copies of the listening socket (ACCEPT_COPIES) by state: standby (not watched) or listening (during a burst), sampled at scrape',
+    labelNames: ['state'], registers: [registry],
+    collect() {
+      const state = metrics.sampleAcceptCopies?.();
+      if (state) for (const k of ['standby', 'listening'] as const) this.set({ state: k }, state[k]);
+    } });
+  return metrics;
 }

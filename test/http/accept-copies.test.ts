@@ -110,7 +110,7 @@ describe('copies of the listening socket (ACCEPT_COPIES)', () => {
     expect(copies!.state().bursts).toBe(0);
   });
 
-  it('connections waiting at every pass for 50 ms are a burst: the copies listen, 5 accepted in a pass, then closed and fetched again', async () => {
+  it('connections waiting at every pass for 50 ms are a burst: the copies listen, 5 accepted in a pass; closed by a connection after it, and fetched again', async () => {
     const port = await start(4, { holdMs: 300 });
     // Slow passes (2 ms a connection), as a busy hub's: 200 connections waiting take ~25 passes to reach 50 ms.
     let accepted = 0;
@@ -125,12 +125,71 @@ describe('copies of the listening socket (ACCEPT_COPIES)', () => {
     expect((listen as { passes: number }).passes).toBeGreaterThanOrEqual(3);
     await until(() => accepted === 200);
     expect(most()).toBe(5);
-    // 300 ms without connections waiting: the copies are closed (their connections stay), a new set fetched.
+    // No connection comes: the copies cost nothing, and keep listening past holdMs.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(copies!.state()).toMatchObject({ listening: 4, bursts: 1 });
+    // The first connection more than 300 ms after connections were last found waiting closes them (the connections
+    // they accepted stay), and a new set is fetched.
+    clients.push(connect(port, '127.0.0.1'));
     await until(() => copies!.state().listening === 0);
-    expect(events.find((e) => e.type === 'stop')).toMatchObject({ copies: 4 });
+    expect(events.find((e) => e.type === 'stop')).toMatchObject({ copies: 4, accepted: expect.any(Number) });
     await until(() => copies!.state().standby === 4);
     expect(listeningDescriptors(port)).toBe(5);
+    await until(() => accepted === 201);
     expect(clients.every((c) => !c.destroyed)).toBe(true);
+  });
+
+  it('while they listen, a pass accepting several connections keeps them listening', async () => {
+    const port = await start(4, { holdMs: 200 });
+    let slow = true;
+    let accepted = 0;
+    server!.on('connection', () => { accepted += 1; const t = Date.now() + (slow ? 2 : 0); while (Date.now() < t) { /* busy */ } });
+    for (let i = 0; i < 100; i++) clients.push(connect(port, '127.0.0.1'));
+    await until(() => accepted === 100);
+    expect(copies!.state().bursts).toBe(1);
+    slow = false;
+    // Every 100 ms, 10 at once, found waiting by quick passes (5 accepted a pass: not the 50 ms of a burst, but
+    // several waiting): never 200 ms without, so they stay.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await new Promise<void>((resolve) => setImmediate(() => {
+        for (let j = 0; j < 10; j++) clients.push(connect(port, '127.0.0.1'));
+        const t = Date.now() + 20;
+        while (Date.now() < t) { /* the handshakes complete meanwhile */ }
+        resolve();
+      }));
+    }
+    await until(() => accepted === 160);
+    expect(copies!.state()).toMatchObject({ listening: 4, bursts: 1 });
+  });
+
+  it('fetches copies one by one: a burst during the fetch listens on those already here, and on the rest as they come', async () => {
+    server = createServer((req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server!.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG }, () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    // A busy hub: 5 ms of work in every pass of the event loop. A copy arrives per pass at most (each waits for the
+    // one before to be acknowledged), so 64 take 320 ms or more.
+    let busy = true;
+    setImmediate(function burn() {
+      const t = Date.now() + 5;
+      while (Date.now() < t) { /* busy */ }
+      if (busy) setImmediate(burn);
+    });
+    try {
+      copies = acceptOnBursts(server, { count: 64, backlog: BACKLOG, triggerPasses: 1, triggerMs: 0, onEvent: (e) => events.push(e) });
+      await until(() => copies!.state().standby > 0);
+      clients.push(connect(port, '127.0.0.1'));
+      await until(() => copies!.state().bursts === 1);
+      const atBurst = copies.state();
+      expect(atBurst.standby).toBe(0);
+      expect(atBurst.listening).toBeGreaterThan(0);
+      expect(atBurst.listening).toBeLessThan(64);
+      await copies.settled();
+    } finally {
+      busy = false;
+    }
+    expect(copies.state()).toEqual({ standby: 0, listening: 64, bursts: 1 });
+    expect(listeningDescriptors(port)).toBe(65);
   });
 
   it('connections one after another never make a burst', async () => {
