@@ -3,6 +3,7 @@
  *
  *   SECONDS=10 ROUNDS=2 MAPPROXY_WORKERS=2 MAPPROXY_THREADS=8 npm run bench:tiles
  *   CONNECTIONS=100 MANY=0 WARMUP_SECONDS=3 npm run bench:tiles     (one connection count, no 10,000 / missing tile)
+ *   MANY_ROUNDS=3 npm run bench:tiles                                  (10,000 connections on the hub 3 times in a row)
  *   CLIENT=browser npm run bench:tiles                                 (a browser's request headers on every request)
  *   FRONT_PROCESSES=1 npm run bench:tiles                              (the hub with front processes, as configured)
  *
@@ -45,6 +46,9 @@ const MAX_ZOOM = 4;
 /** CONNECTIONS=100 measures the alternating runs at 100 connections only; MANY=0 skips 10,000 connections and the missing tile. */
 const CONNECTIONS = (process.env.CONNECTIONS ?? '100,1000').split(',').map(Number);
 const MANY = process.env.MANY !== '0';
+const MANY_ROUNDS = Number(process.env.MANY_ROUNDS ?? 1);
+/** Seconds between those runs (MANY_PAUSE_SECONDS=65: wrk's 10,000 ports out of TIME_WAIT first). */
+const MANY_PAUSE_SECONDS = Number(process.env.MANY_PAUSE_SECONDS ?? 0);
 /**
  * CLIENT=browser: every request carries the headers a web map in Firefox sends for a tile (user agent, accept,
  * languages, referer, origin, fetch metadata), on every side; by default wrk sends Host alone.
@@ -298,9 +302,14 @@ async function main(): Promise<void> {
       // The floor under the same load next: what node:http itself does with 10,000 connections on this machine.
       const manyLoad = { luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 };
       const [hubUrl, floorUrl] = [hub.url, floor.url];
-      const many = await withHeld(hubUrl, () => runWrk({ url: hubUrl, ...manyLoad }));
-      console.log(`  c=10000 hub      ${fmt(many.result)}   (target p95 ≤ 500 ms)`);
-      console.log(`                   ${many.held}; ${await acceptBursts(hubUrl)}`);
+      // MANY_ROUNDS=N: N runs in a row on the hub; /metrics is read after the last only (a new connection after a
+      // burst closes the copies: from the second run on, the copies listen from the start).
+      for (let round = 1; round <= MANY_ROUNDS; round++) {
+        if (round > 1 && MANY_PAUSE_SECONDS > 0) await new Promise((r) => setTimeout(r, MANY_PAUSE_SECONDS * 1000));
+        const many = await withHeld(hubUrl, () => runWrk({ url: hubUrl, ...manyLoad }));
+        console.log(`  c=10000 hub      ${fmt(many.result)}   (target p95 ≤ 500 ms)`);
+        console.log(`                   ${many.held}${round === MANY_ROUNDS ? `; ${await acceptBursts(hubUrl)}` : ''}`);
+      }
       const floorMany = await withHeld(floorUrl, () => runWrk({ url: floorUrl, ...manyLoad }));
       console.log(`  c=10000 node:http${fmt(floorMany.result)}`);
       console.log(`                   ${floorMany.held}`);

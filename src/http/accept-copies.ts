@@ -15,9 +15,10 @@
  * the copies wait on standby, descriptors the event loop does not watch, and are listened on only during a burst:
  * once connections were found waiting at every pass of the event loop for `triggerMs` (an accept in each of at
  * least `triggerPasses` passes in a row). Nothing is watched for that but the connections the hub accepts anyway:
- * one immediate per pass while passes accept. The first new connection `holdMs` or more after the last pass that
- * found connections waiting closes the copies, and a new set is fetched for the next burst (the event loop cannot
- * stop watching a descriptor without closing it); while no connection comes they cost nothing and keep listening.
+ * one immediate per pass while passes accept. `holdMs` or more after the last pass that found connections waiting,
+ * connections that come one by one (`calmRuns` of them) close the copies, and a new set is fetched for the next
+ * burst (the event loop cannot stop watching a descriptor without closing it); while no connection comes they cost
+ * nothing and keep listening.
  * Copies fetched while the hub is busy arrive one per pass of its event loop (each waits for the hub to acknowledge
  * the one before): each is on standby as it arrives.
  */
@@ -44,10 +45,13 @@ export interface AcceptCopiesOptions {
   /** …in at least this many passes in a row (default 3). */
   triggerPasses?: number;
   /**
-   * How long after the last pass that found connections waiting a new connection closes the copies (default 5 s).
-   * Listening copies cost nothing while no connection comes: they are closed by the first one after that time.
+   * How long after the last pass that found connections waiting the copies may be closed (default 5 s): by the
+   * `calmRuns`-th run of passes that accepted without finding connections waiting (default 16; a burst's first
+   * connection alone looks like that, and the copies must still listen for the rest of it). Listening copies cost
+   * nothing while no connection comes: they keep listening then.
    */
   holdMs?: number;
+  calmRuns?: number;
   /** A failed accept on a copy (EMFILE…): the connection is lost, not the hub. */
   onError?: (err: Error) => void;
   /** What happened, for the log. */
@@ -89,6 +93,7 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   const triggerMs = o.triggerMs ?? 50;
   const triggerPasses = o.triggerPasses ?? 3;
   const holdMs = o.holdMs ?? 5000;
+  const calmRuns = o.calmRuns ?? 16;
   // What the caller does with an event (a log line, a metric) must not stop the copies, nor reject a fetch.
   const onEvent = (e: AcceptCopiesEvent) => {
     try {
@@ -140,6 +145,7 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   let pressureAt = 0;
   let listenedAt = 0;
   let acceptedBefore = 0;
+  let calm = 0;
 
   const onConnection = () => {
     acceptedInPass += 1;
@@ -154,17 +160,21 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
     if (closed || acceptedInPass === 0) {
       checking = false;
       streakPasses = 0;
-      // A run of passes that accepted is over: copies not needed for holdMs are closed. Those that listen while no
-      // connection comes cost nothing and keep listening (for the next burst).
-      if (!closed && listening.length > 0 && now - pressureAt >= holdMs) stop();
+      // A run of passes that accepted is over: copies not needed for holdMs are closed after calmRuns such runs.
+      // Those that listen while no connection comes cost nothing and keep listening (for the next burst).
+      if (!closed && listening.length > 0 && now - pressureAt >= holdMs && ++calm >= calmRuns) stop();
       return;
     }
     // With copies listening, more than one connection accepted in a pass: several were waiting.
-    if (listening.length > 0 && acceptedInPass > 1) pressureAt = now;
+    if (listening.length > 0 && acceptedInPass > 1) {
+      pressureAt = now;
+      calm = 0;
+    }
     acceptedInPass = 0;
     if (streakPasses++ === 0) streakStart = now;
     if (streakPasses >= triggerPasses && now - streakStart >= triggerMs) {
       pressureAt = now;
+      calm = 0;
       if (listening.length === 0) {
         if (standby.length > 0) listen(now - streakStart, streakPasses);
         else void fill(); // none fetched yet, or the last fetch failed: for the next burst
@@ -184,6 +194,7 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   const listen = (waitedMs: number, passes: number) => {
     for (const h of standby.splice(0)) listenOn(h);
     bursts += 1;
+    calm = 0;
     listenedAt = performance.now();
     acceptedBefore = accepted;
     onEvent({ type: 'listen', copies: listening.length, waitedMs: Math.round(waitedMs), passes });
