@@ -302,8 +302,8 @@ async function main(): Promise<void> {
       // The floor under the same load next: what node:http itself does with 10,000 connections on this machine.
       const manyLoad = { luaPaths: hubPaths, connections: 10_000, threads: THREADS, seconds: Math.max(SECONDS, 15), timeoutSeconds: 10 };
       const [hubUrl, floorUrl] = [hub.url, floor.url];
-      // MANY_ROUNDS=N: N runs in a row on the hub; /metrics is read after the last only (a new connection after a
-      // burst closes the copies: from the second run on, the copies listen from the start).
+      // MANY_ROUNDS=N: N runs in a row on the hub; from the second run on, the copies listen from its start (only
+      // connections coming one by one close them). /metrics is read after the last.
       for (let round = 1; round <= MANY_ROUNDS; round++) {
         if (round > 1 && MANY_PAUSE_SECONDS > 0) await new Promise((r) => setTimeout(r, MANY_PAUSE_SECONDS * 1000));
         const many = await withHeld(hubUrl, () => runWrk({ url: hubUrl, ...manyLoad }));

@@ -119,10 +119,11 @@ export async function startHub(
     const copies = copiesWanted > 0 ? acceptOnBursts(server, {
       count: copiesWanted, backlog: BACKLOG, onError: onAcceptError,
       onEvent: (e) => {
-        if (e.type === 'listen') metrics.acceptBursts.inc();
         if (e.type === 'failed') logger.error({ err: e.err }, 'copies of the listening socket not opened (ACCEPT_COPIES); the hub accepts on the socket alone until the next burst');
-        else if (e.type === 'listen') logger.info({ copies: e.copies, waitedMs: e.waitedMs, passes: e.passes }, 'a burst of new connections: the copies of the listening socket accept too');
-        else if (e.type === 'stop') logger.info({ copies: e.copies, accepted: e.accepted, listenedMs: e.listenedMs }, 'the burst of new connections is over: copies of the listening socket closed, new ones being fetched for the next one');
+        else if (e.type === 'listen') {
+          metrics.acceptBursts.inc();
+          logger.info({ copies: e.copies, waitedMs: e.waitedMs, passes: e.passes }, 'a burst of new connections: the copies of the listening socket accept too');
+        } else if (e.type === 'stop') logger.info({ copies: e.copies, accepted: e.accepted, listenedMs: e.listenedMs }, 'the burst of new connections is over: copies of the listening socket closed, new ones being fetched for the next one');
         else logger.debug({ copies: e.copies }, 'copies of the listening socket on standby');
       },
     }) : undefined;

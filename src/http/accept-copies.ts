@@ -108,15 +108,15 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   let refillAfter = false;
   let helper: ChildProcess | undefined;
 
-  const fill = (): Promise<void> | undefined => {
-    if (closed || o.count <= 0) return filling;
+  const fill = (): void => {
+    if (closed || o.count <= 0) return;
     if (filling) {
       refillAfter = true; // copies closed meanwhile: fetch what is missing once this fetch ends
-      return filling;
+      return;
     }
     const handle = (server as unknown as { _handle?: object })._handle;
     const missing = o.count - standby.length - listening.length;
-    if (!handle || missing <= 0) return undefined;
+    if (!handle || missing <= 0) return;
     filling = fetchCopies(handle, missing, (child) => { helper = child; }, (copy) => {
       if (closed) copy.close();
       else if (listening.length > 0) listenOn(copy); // a burst began while this set arrived
@@ -129,10 +129,9 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
         helper = undefined;
         if (refillAfter && !closed && listening.length === 0) {
           refillAfter = false;
-          void fill();
+          fill();
         }
       });
-    return filling;
   };
 
   // The burst detector: counts what the server accepts in each pass of the event loop (its poll phase), read in
@@ -177,7 +176,7 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
       calm = 0;
       if (listening.length === 0) {
         if (standby.length > 0) listen(now - streakStart, streakPasses);
-        else void fill(); // none fetched yet, or the last fetch failed: for the next burst
+        else fill(); // none fetched yet, or the last fetch failed: for the next burst
       }
     }
     setImmediate(check);
@@ -194,7 +193,6 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   const listen = (waitedMs: number, passes: number) => {
     for (const h of standby.splice(0)) listenOn(h);
     bursts += 1;
-    calm = 0;
     listenedAt = performance.now();
     acceptedBefore = accepted;
     onEvent({ type: 'listen', copies: listening.length, waitedMs: Math.round(waitedMs), passes });
@@ -212,11 +210,11 @@ export function acceptOnBursts(server: Server, o: AcceptCopiesOptions): AcceptCo
   const stop = () => {
     const copies = closeListening();
     onEvent({ type: 'stop', copies, accepted: accepted - acceptedBefore, listenedMs: Math.round(performance.now() - listenedAt) });
-    void fill();
+    fill();
   };
 
   server.on('connection', onConnection);
-  void fill();
+  fill();
 
   return {
     count: o.count,

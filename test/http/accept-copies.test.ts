@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { acceptOnBursts, DEFAULT_ACCEPT_COPIES, type AcceptCopies, type AcceptCopiesEvent, type AcceptCopiesOptions } from '../../src/http/accept-copies.ts';
 import { defaultSeedsDir, type HubConfig } from '../../src/config.ts';
 import { startHub } from '../../src/server.ts';
@@ -90,11 +90,7 @@ function mostInOnePass(s: Server): () => number {
   return () => most;
 }
 
-const until = async (what: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  expect(what()).toBe(true);
-};
+const until = (what: () => boolean) => vi.waitFor(() => expect(what()).toBe(true), { timeout: 10_000, interval: 20 });
 
 describe('copies of the listening socket (ACCEPT_COPIES)', () => {
   it('without copies, one connection is accepted per pass of the event loop (libuv ≥ 1.45)', async () => {
